@@ -1,0 +1,253 @@
+"""Interfaz común de los almacenes y la «vista vigente» del registro.
+
+Cada backend (Oxigraph embebido, servidor SPARQL remoto) implementa unas pocas primitivas; aquí se
+construye lo que es igual para todos: qué grafos forman la vista vigente (pública o completa), la
+sustitución atómica de grafos con una sola petición SPARQL Update y la conversión de términos.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from registro.vocabulario import GRAFO_REGISTRO, REG
+
+Progreso = Callable[[int, int], None]
+"""Función ``(hecho, total)`` que recibe el avance de una operación larga (bytes o tripletas)."""
+
+
+class Vista(enum.Enum):
+    """Qué grafos ve una consulta."""
+
+    PUBLICA = "publica"
+    """Versiones vigentes públicas: nunca datos personales."""
+    COMPLETA = "completa"
+    """Versiones vigentes públicas y privadas (certificados, resultados): uso interno y autorizado."""
+    TODO = "todo"
+    """Sin restricción: todos los grafos como grafos con nombre, grafo por defecto vacío (respaldos)."""
+
+
+@dataclass(frozen=True)
+class ResultadoConsulta:
+    """Resultado neutral respecto del backend, con términos de rdflib."""
+
+    tipo: str
+    """``filas`` (SELECT), ``booleano`` (ASK) o ``grafo`` (CONSTRUCT/DESCRIBE)."""
+    variables: tuple[str, ...] = ()
+    filas: tuple[dict[str, Node], ...] = ()
+    booleano: bool | None = None
+    grafo: Graph | None = None
+
+    def __iter__(self):  # pragma: no cover - comodidad
+        return iter(self.filas)
+
+    def __len__(self) -> int:
+        return len(self.filas)
+
+
+@dataclass(frozen=True)
+class VistaGrafos:
+    """Conjunto de datos SPARQL de una vista: grafo por defecto y grafos con nombre visibles."""
+
+    por_defecto: tuple[URIRef, ...]
+    con_nombre: tuple[URIRef, ...] | None
+    """``None`` significa todos los grafos con nombre."""
+
+
+@dataclass
+class _CacheVista:
+    vistas: dict[Vista, VistaGrafos] = field(default_factory=dict)
+
+
+_CONSULTA_GRAFOS = f"""
+SELECT ?g ?vigente ?publico WHERE {{
+  GRAPH <{GRAFO_REGISTRO}> {{
+    ?g <{REG.vigente}> ?vigente .
+    OPTIONAL {{ ?g <{REG.publico}> ?publico }}
+  }}
+}}
+"""
+
+
+class Almacen(ABC):
+    """Almacén RDF del registro. Las escrituras son atómicas: todo o nada."""
+
+    def __init__(self) -> None:
+        self._cache = _CacheVista()
+
+    # --- primitivas de cada backend -------------------------------------------------------------
+    @abstractmethod
+    def _ejecutar(
+        self,
+        sparql: str,
+        enlaces: Mapping[str, Node] | None,
+        grafos: VistaGrafos | None,
+    ) -> ResultadoConsulta:
+        """Ejecuta una consulta SPARQL; ``grafos=None`` usa el conjunto de datos del almacén tal cual."""
+
+    @abstractmethod
+    def _ejecutar_serializado(
+        self, sparql: str, formato: str, grafos: VistaGrafos | None
+    ) -> tuple[bytes, str]:
+        """Ejecuta y serializa en el formato pedido (tipo MIME); devuelve (cuerpo, tipo MIME)."""
+
+    @abstractmethod
+    def _actualizar(self, sparql_update: str) -> None:
+        """Ejecuta una petición SPARQL Update en una sola transacción."""
+
+    @abstractmethod
+    def cargar(
+        self,
+        origen: Path | bytes,
+        formato: str,
+        grafo: URIRef | None = None,
+        progreso: Progreso | None = None,
+    ) -> int:
+        """Carga RDF por la vía más rápida del backend; si falla, el almacén queda como estaba.
+
+        Devuelve el número de tripletas/cuádruplas leídas.
+        """
+
+    @abstractmethod
+    def volcar(self, destino: BinaryIO, formato: str = "nquads") -> None:
+        """Escribe todo el almacén (todos los grafos) en TriG o N-Quads."""
+
+    @abstractmethod
+    def conteos(self) -> dict[str, int]:
+        """Número de tripletas por grafo con nombre (IRI → cantidad)."""
+
+    def cerrar(self) -> None:  # noqa: B027 - por defecto no hay nada que cerrar
+        """Libera recursos del backend."""
+
+    # --- API común ---------------------------------------------------------------------------------
+    def consultar(
+        self,
+        sparql: str,
+        enlaces: Mapping[str, Node] | None = None,
+        vista: Vista = Vista.COMPLETA,
+    ) -> ResultadoConsulta:
+        """Consulta sobre la vista pedida; ``enlaces`` sustituye variables (nunca se formatean)."""
+        return self._ejecutar(sparql, enlaces, self.grafos_de(vista))
+
+    def consultar_serializado(
+        self, sparql: str, formato: str, vista: Vista = Vista.PUBLICA
+    ) -> tuple[bytes, str]:
+        """Consulta y devuelve el cuerpo ya serializado (para el punto SPARQL)."""
+        return self._ejecutar_serializado(sparql, formato, self.grafos_de(vista))
+
+    def actualizar(self, sparql_update: str) -> None:
+        """Petición SPARQL Update atómica; invalida la vista en caché."""
+        try:
+            self._actualizar(sparql_update)
+        finally:
+            self.invalidar_vista()
+
+    def reemplazar_grafos(
+        self,
+        grafos: Mapping[URIRef, Graph],
+        actualizacion_extra: str = "",
+    ) -> None:
+        """Sustituye el contenido de varios grafos (y ejecuta ``actualizacion_extra``) atómicamente.
+
+        Es una sola petición SPARQL Update: o se aplica entera o no se aplica nada.
+        """
+        partes: list[str] = []
+        for nombre, g in grafos.items():
+            partes.append(f"DROP SILENT GRAPH <{nombre}>")
+            cuerpo = a_ntriples(g)
+            if cuerpo:
+                partes.append(f"INSERT DATA {{ GRAPH <{nombre}> {{\n{cuerpo}\n}} }}")
+        if actualizacion_extra.strip():
+            partes.append(actualizacion_extra)
+        if partes:
+            self.actualizar(" ;\n".join(partes))
+
+    def grafos_de(self, vista: Vista) -> VistaGrafos | None:
+        """Grafos de la vista pedida, leídos de ``grafo:registro`` (en caché hasta la próxima escritura)."""
+        if vista is Vista.TODO:
+            return None
+        if vista not in self._cache.vistas:
+            self._cache.vistas.update(self._calcular_vistas())
+        return self._cache.vistas[vista]
+
+    def invalidar_vista(self) -> None:
+        self._cache.vistas.clear()
+
+    def grafo(self, nombre: URIRef) -> Graph:
+        """Contenido de un grafo con nombre como ``rdflib.Graph``."""
+        res = self._ejecutar(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{nombre}> {{ ?s ?p ?o }} }}", None, None
+        )
+        return res.grafo if res.grafo is not None else Graph()
+
+    # --- internos ----------------------------------------------------------------------------------
+    def _calcular_vistas(self) -> dict[Vista, VistaGrafos]:
+        res = self._ejecutar(_CONSULTA_GRAFOS, None, None)
+        publicos_vigentes: list[URIRef] = []
+        todos_vigentes: list[URIRef] = []
+        publicos: list[URIRef] = [GRAFO_REGISTRO]
+        for fila in res.filas:
+            g = fila["g"]
+            vigente = _verdadero(fila.get("vigente"))
+            publico = _verdadero(fila.get("publico"), por_defecto=True)
+            if not isinstance(g, URIRef):
+                continue
+            if publico:
+                publicos.append(g)
+            if vigente:
+                todos_vigentes.append(g)
+                if publico:
+                    publicos_vigentes.append(g)
+        return {
+            Vista.PUBLICA: VistaGrafos(tuple(sorted(publicos_vigentes)), tuple(sorted(set(publicos)))),
+            Vista.COMPLETA: VistaGrafos(tuple(sorted(todos_vigentes)), None),
+        }
+
+
+def _verdadero(valor: Node | None, por_defecto: bool = False) -> bool:
+    if valor is None:
+        return por_defecto
+    if isinstance(valor, Literal):
+        return bool(valor.toPython()) if not isinstance(valor.toPython(), str) else valor == Literal(True)
+    return por_defecto
+
+
+def a_ntriples(g: Graph | Iterable[tuple[Node, Node, Node]]) -> str:
+    """Serializa tripletas en N-Triples (escape correcto de literales e IRIs)."""
+    if isinstance(g, Graph):
+        return g.serialize(format="nt", encoding="utf-8").decode("utf-8").strip()
+    tmp = Graph()
+    for t in g:
+        tmp.add(t)
+    return tmp.serialize(format="nt", encoding="utf-8").decode("utf-8").strip()
+
+
+def valores_sparql(terminos: Sequence[Node]) -> str:
+    """Serializa términos RDF para un bloque ``VALUES`` (serialización de términos, no de texto libre)."""
+    partes = []
+    for t in terminos:
+        if isinstance(t, URIRef):
+            validar_iri(str(t))
+        partes.append(t.n3())
+    return " ".join(partes)
+
+
+_PROHIBIDOS_IRI = set('<>"{}|^`\\ \n\r\t')
+
+
+def validar_iri(iri: str) -> None:
+    """Rechaza IRIs con caracteres que romperían la sintaxis SPARQL o N-Triples."""
+    from registro.errores import EntradaInvalida
+
+    if not iri or any(c in _PROHIBIDOS_IRI or ord(c) < 0x20 for c in iri):
+        raise EntradaInvalida(
+            f"IRI inválido: {iri!r}",
+            detalle="Un IRI no puede contener espacios, caracteres de control ni <>\"{}|^`\\.",
+        )

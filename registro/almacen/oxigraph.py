@@ -1,0 +1,245 @@
+"""Backend Oxigraph embebido (en disco por defecto; en memoria para pruebas unitarias).
+
+Las agregaciones se ejecutan en Oxigraph (decenas de veces más rápido que el motor de rdflib, ver
+NOTAS-TECNICAS). Las escrituras van por ``Store.update`` (una transacción) o ``Store.load``
+(transaccional); la carga masiva de archivos grandes valida primero la sintaxis leyendo el archivo sin
+escribir y solo entonces usa ``bulk_load``, para que un archivo dañado no deje nada a medias.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from registro.almacen.base import Almacen, Progreso, ResultadoConsulta, VistaGrafos
+from registro.errores import EntradaInvalida, ErrorAlmacen, ErrorConsulta, FormatoDesconocido
+
+FORMATOS_RDF: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ttl": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "nq": ox.RdfFormat.N_QUADS,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "xml": ox.RdfFormat.RDF_XML,
+    "rdf": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "json-ld": ox.RdfFormat.JSON_LD,
+}
+
+FORMATOS_RESULTADOS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+
+_UMBRAL_MASIVO = 64 * 1024 * 1024
+"""A partir de este tamaño, ``cargar`` usa ``bulk_load`` (no transaccional) tras validar la sintaxis."""
+
+
+def formato_rdf(nombre: str) -> ox.RdfFormat:
+    """Formato pyoxigraph por nombre corto (``turtle``, ``trig``, ``nquads``…)."""
+    try:
+        return FORMATOS_RDF[nombre.lower().lstrip(".")]
+    except KeyError as exc:
+        raise FormatoDesconocido(
+            f"Formato RDF desconocido: {nombre!r}",
+            detalle="Use turtle, trig, nquads, ntriples, rdfxml o jsonld.",
+        ) from exc
+
+
+class AlmacenOxigraph(Almacen):
+    """Almacén Oxigraph; ``ruta=None`` crea uno en memoria."""
+
+    def __init__(self, ruta: str | Path | None = None) -> None:
+        super().__init__()
+        self.ruta = Path(ruta) if ruta is not None else None
+        try:
+            if self.ruta is None:
+                self._store = ox.Store()
+            else:
+                self.ruta.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.ruta))
+        except OSError as exc:
+            raise ErrorAlmacen(
+                f"No se puede abrir el almacén en {self.ruta}",
+                detalle=f"{exc}. ¿Hay otro proceso del registro usándolo (p. ej. «registro servir»)?",
+            ) from exc
+
+    @property
+    def store(self) -> ox.Store:
+        """El ``pyoxigraph.Store`` subyacente (para benchmarks y exportaciones rápidas)."""
+        return self._store
+
+    # --- consultas ---------------------------------------------------------------------------------
+    def _argumentos(self, enlaces: Mapping[str, Node] | None, grafos: VistaGrafos | None) -> dict:
+        args: dict = {}
+        if grafos is not None:
+            args["default_graph"] = [ox.NamedNode(str(g)) for g in grafos.por_defecto] or ox.DefaultGraph()
+            if grafos.con_nombre is not None:
+                args["named_graphs"] = [ox.NamedNode(str(g)) for g in grafos.con_nombre]
+        if enlaces:
+            args["substitutions"] = {ox.Variable(k): a_oxigraph(v) for k, v in enlaces.items()}
+        return args
+
+    def _ejecutar(
+        self, sparql: str, enlaces: Mapping[str, Node] | None, grafos: VistaGrafos | None
+    ) -> ResultadoConsulta:
+        try:
+            res = self._store.query(sparql, **self._argumentos(enlaces, grafos))
+        except SyntaxError as exc:
+            raise ErrorConsulta("La consulta SPARQL tiene un error de sintaxis", detalle=str(exc)) from exc
+        except OSError as exc:
+            raise ErrorAlmacen("Error del almacén al ejecutar la consulta", detalle=str(exc)) from exc
+        if isinstance(res, ox.QueryBoolean):
+            return ResultadoConsulta(tipo="booleano", booleano=bool(res))
+        if isinstance(res, ox.QuerySolutions):
+            variables = tuple(v.value for v in res.variables)
+            filas = tuple(
+                {v: a_rdflib(sol[v]) for v in variables if sol[v] is not None} for sol in res
+            )
+            return ResultadoConsulta(tipo="filas", variables=variables, filas=filas)
+        g = Graph()
+        for t in res:
+            g.add((a_rdflib(t.subject), a_rdflib(t.predicate), a_rdflib(t.object)))
+        return ResultadoConsulta(tipo="grafo", grafo=g)
+
+    def _ejecutar_serializado(
+        self, sparql: str, formato: str, grafos: VistaGrafos | None
+    ) -> tuple[bytes, str]:
+        try:
+            res = self._store.query(sparql, **self._argumentos(None, grafos))
+        except SyntaxError as exc:
+            raise ErrorConsulta("La consulta SPARQL tiene un error de sintaxis", detalle=str(exc)) from exc
+        if isinstance(res, ox.QueryTriples):
+            fmt = ox.RdfFormat.from_media_type(formato) or ox.RdfFormat.TURTLE
+            return res.serialize(format=fmt), fmt.media_type
+        fmt_res = FORMATOS_RESULTADOS.get(formato, ox.QueryResultsFormat.JSON)
+        return res.serialize(format=fmt_res), fmt_res.media_type
+
+    # --- escrituras --------------------------------------------------------------------------------
+    def _actualizar(self, sparql_update: str) -> None:
+        try:
+            self._store.update(sparql_update)
+        except SyntaxError as exc:
+            raise ErrorConsulta("La actualización SPARQL es inválida", detalle=str(exc)) from exc
+        except OSError as exc:
+            raise ErrorAlmacen("No se pudo escribir en el almacén; no se escribió nada", detalle=str(exc)) from exc
+
+    def cargar(
+        self,
+        origen: Path | bytes,
+        formato: str,
+        grafo: URIRef | None = None,
+        progreso: Progreso | None = None,
+    ) -> int:
+        fmt = formato_rdf(formato)
+        destino = ox.NamedNode(str(grafo)) if grafo is not None else None
+        if not fmt.supports_datasets and destino is None:
+            raise EntradaInvalida(
+                "Un archivo de tripletas necesita un grafo de destino",
+                detalle="Indique el grafo con --grafo o use TriG/N-Quads.",
+            )
+        total = origen.stat().st_size if isinstance(origen, Path) else len(origen)
+        # 1) Validar sintaxis sin escribir nada (y contar), con avance.
+        cantidad = 0
+        try:
+            for _ in ox.parse(_lector(origen, total, progreso), format=fmt):
+                cantidad += 1
+        except SyntaxError as exc:
+            raise EntradaInvalida(
+                "El archivo tiene un error de sintaxis; no se cargó nada",
+                donde=str(origen) if isinstance(origen, Path) else None,
+                detalle=str(exc),
+            ) from exc
+        # 2) Escribir: transaccional si cabe en memoria; masivo si es grande (ya validado).
+        datos = origen.read_bytes() if isinstance(origen, Path) and total < _UMBRAL_MASIVO else origen
+        try:
+            if isinstance(datos, bytes):
+                self._store.load(datos, format=fmt, to_graph=destino)
+            else:
+                self._store.bulk_load(path=str(datos), format=fmt, to_graph=destino)
+        except (SyntaxError, OSError) as exc:
+            raise ErrorAlmacen("Falló la carga en el almacén", detalle=str(exc)) from exc
+        finally:
+            self.invalidar_vista()
+        return cantidad
+
+    def volcar(self, destino: BinaryIO, formato: str = "nquads") -> None:
+        fmt = formato_rdf(formato)
+        if not fmt.supports_datasets:
+            raise FormatoDesconocido("El volcado completo necesita un formato con grafos: trig o nquads")
+        self._store.dump(destino, format=fmt)
+
+    def conteos(self) -> dict[str, int]:
+        res = self._store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return {sol["g"].value: int(sol["n"].value) for sol in res}
+
+    def optimizar(self) -> None:
+        """Compacta el almacén en disco tras cargas grandes."""
+        if self.ruta is not None:
+            self._store.optimize()
+
+    def cerrar(self) -> None:
+        self._store.flush() if self.ruta is not None else None
+        del self._store
+
+
+class _LectorConAvance(io.RawIOBase):
+    def __init__(self, base: BinaryIO, total: int, progreso: Progreso) -> None:
+        self._base, self._total, self._progreso, self._hecho = base, total, progreso, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        datos = self._base.read(len(b))
+        n = len(datos)
+        b[:n] = datos
+        self._hecho += n
+        self._progreso(self._hecho, self._total)
+        return n
+
+
+def _lector(origen: Path | bytes, total: int, progreso: Progreso | None) -> BinaryIO:
+    base: BinaryIO = origen.open("rb") if isinstance(origen, Path) else io.BytesIO(origen)
+    if progreso is None:
+        return base
+    return io.BufferedReader(_LectorConAvance(base, total, progreso), buffer_size=1 << 20)
+
+
+def a_rdflib(t: object) -> Node:
+    """Término pyoxigraph → término rdflib."""
+    if isinstance(t, ox.NamedNode):
+        return URIRef(t.value)
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        return Literal(t.value, datatype=URIRef(t.datatype.value))
+    if isinstance(t, ox.BlankNode):
+        return BNode(t.value)
+    raise TypeError(f"término no soportado: {t!r}")
+
+
+def a_oxigraph(t: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """Término rdflib → término pyoxigraph."""
+    if isinstance(t, URIRef):
+        return ox.NamedNode(str(t))
+    if isinstance(t, Literal):
+        if t.language:
+            return ox.Literal(str(t), language=t.language)
+        if t.datatype is not None:
+            return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+        return ox.Literal(str(t))
+    if isinstance(t, BNode):
+        return ox.BlankNode(str(t))
+    raise TypeError(f"término no soportado: {t!r}")

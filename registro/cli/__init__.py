@@ -1,0 +1,47 @@
+"""Interfaz de línea de órdenes ``registro`` (Typer). Fina: cada orden llama a funciones del paquete.
+
+Los comandos viven en módulos por tema y se registran aquí; ``principal`` traduce los errores del
+registro a mensajes en español y a los códigos de salida del contrato.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from registro.errores import ErrorRegistro
+
+app = typer.Typer(
+    name="registro",
+    help="Registro de cualificaciones Perú – Chile: equivalencias entre certificados de competencia "
+    "laboral y programas de estudio.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Registro de comandos (cada módulo añade los suyos a ``app``).
+from registro.cli import base as _base  # noqa: E402,F401
+from registro.cli._comun import codigo_salida, informar_error  # noqa: E402
+
+
+def principal() -> None:
+    """Punto de entrada del ejecutable ``registro``."""
+    try:
+        app(standalone_mode=False)
+    except ErrorRegistro as exc:
+        informar_error(exc)
+        sys.exit(codigo_salida(exc))
+    except typer.Abort:
+        typer.echo("Operación cancelada.", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click.UsageError y similares
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
