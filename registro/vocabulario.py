@@ -54,6 +54,8 @@ GRAFO_REFERENCIA = GRAFO["referencia"]
 GRAFO_REGISTRO = GRAFO["registro"]
 GRAFO_CERTIFICADOS = GRAFO["privado/certificados"]
 GRAFO_RESULTADOS = GRAFO["resultados"]
+GRAFO_CREDENCIALES = GRAFO["privado/credenciales"]
+"""Credenciales de la API (solo huellas SHA-256 de los tokens): nunca en vistas ni exportaciones."""
 
 _SEGURO = re.compile(r"^[A-Za-z0-9._~-]+$")
 
@@ -63,7 +65,9 @@ def segmento(codigo: str) -> str:
     codigo = codigo.strip()
     if not codigo:
         raise ValueError("un código vacío no puede formar parte de un IRI")
-    if _SEGURO.match(codigo) and codigo not in {".", ".."}:
+    if codigo in {".", ".."}:
+        return codigo.replace(".", "%2E")
+    if _SEGURO.match(codigo):
         return codigo
     return quote(codigo, safe="")
 
@@ -111,6 +115,11 @@ def regla(codigo: str) -> URIRef:
 
 def resultado(identificador: str) -> URIRef:
     return recurso("resultado", identificador)
+
+
+def credencial(identificador: str) -> URIRef:
+    """IRI de una credencial de la API (vive solo en ``grafo:privado/credenciales``)."""
+    return recurso("credencial", identificador)
 
 
 def es_del_registro(iri: str) -> bool:

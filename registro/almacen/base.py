@@ -133,8 +133,15 @@ class Almacen(ABC):
         enlaces: Mapping[str, Node] | None = None,
         vista: Vista = Vista.COMPLETA,
     ) -> ResultadoConsulta:
-        """Consulta sobre la vista pedida; ``enlaces`` sustituye variables (nunca se formatean)."""
-        return self._ejecutar(sparql, enlaces, self.grafos_de(vista))
+        """Consulta sobre la vista pedida; ``enlaces`` fija variables (nunca se formatea texto).
+
+        Los enlaces se convierten en un bloque ``VALUES`` al principio del grupo ``WHERE`` exterior,
+        con los términos serializados y validados: funciona igual en todos los backends y, a
+        diferencia de ``substitutions`` de pyoxigraph, no exige proyectar la variable.
+        """
+        if enlaces:
+            sparql = inyectar_valores(sparql, enlaces)
+        return self._ejecutar(sparql, None, self.grafos_de(vista))
 
     def consultar_serializado(
         self, sparql: str, formato: str, vista: Vista = Vista.PUBLICA
@@ -251,3 +258,77 @@ def validar_iri(iri: str) -> None:
             f"IRI inválido: {iri!r}",
             detalle="Un IRI no puede contener espacios, caracteres de control ni <>\"{}|^`\\.",
         )
+
+
+_FORMAS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def inyectar_valores(sparql: str, enlaces: Mapping[str, Node]) -> str:
+    """Inserta ``VALUES (?a ?b) { (t1 t2) }`` tras la llave que abre el ``WHERE`` exterior."""
+    from registro.errores import ErrorConsulta
+
+    for nombre in enlaces:
+        if not nombre.replace("_", "a").isalnum():
+            raise ErrorConsulta(f"Nombre de variable inválido: {nombre!r}")
+    posicion = _llave_where(sparql)
+    if posicion < 0:
+        raise ErrorConsulta("No se encontró el grupo WHERE de la consulta para enlazar parámetros")
+    variables = " ".join(f"?{n}" for n in enlaces)
+    terminos = valores_sparql(list(enlaces.values()))
+    bloque = f" VALUES ({variables}) {{ ({terminos}) }} "
+    return sparql[: posicion + 1] + bloque + sparql[posicion + 1 :]
+
+
+def _saltar_cadena(sparql: str, i: int) -> int:
+    c = sparql[i]
+    triple = c * 3
+    if sparql.startswith(triple, i):
+        fin = sparql.find(triple, i + 3)
+        return len(sparql) if fin < 0 else fin + 3
+    j = i + 1
+    while j < len(sparql) and sparql[j] != c:
+        j += 2 if sparql[j] == "\\" else 1
+    return j + 1
+
+
+def _saltar_iri(sparql: str, i: int) -> int:
+    """Fin de un ``<IRI>`` que empieza en ``i``; ``i`` si el ``<`` es un operador."""
+    j = i + 1
+    while j < len(sparql) and sparql[j] not in '<>"{}|^`\\ \t\n\r':
+        j += 1
+    return j + 1 if j < len(sparql) and sparql[j] == ">" else i
+
+
+def _llave_where(sparql: str) -> int:
+    """Índice de la ``{`` que abre el patrón principal, saltando comentarios, cadenas e IRIs."""
+    i, n, profundidad = 0, len(sparql), 0
+    visto_where = False
+    forma = ""
+    while i < n:
+        c = sparql[i]
+        if c == "#":
+            fin = sparql.find("\n", i)
+            i = n if fin < 0 else fin + 1
+        elif c in "'\"":
+            i = _saltar_cadena(sparql, i)
+        elif c == "<" and _saltar_iri(sparql, i) != i:
+            i = _saltar_iri(sparql, i)
+        elif c.isalpha() and profundidad == 0 and (i == 0 or not (sparql[i - 1].isalnum() or sparql[i - 1] in "?$_:")):
+            j = i
+            while j < n and (sparql[j].isalnum() or sparql[j] == "_"):
+                j += 1
+            palabra = sparql[i:j].upper()
+            if palabra == "WHERE":
+                visto_where = True
+            elif palabra in _FORMAS and not forma:
+                forma = palabra
+            i = j
+        else:
+            if c == "{":
+                if profundidad == 0 and (visto_where or (forma and forma != "CONSTRUCT")):
+                    return i
+                profundidad += 1
+            elif c == "}":
+                profundidad -= 1
+            i += 1
+    return -1

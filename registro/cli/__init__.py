@@ -9,10 +9,29 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from registro.errores import ErrorRegistro
 
+
+class _GrupoRegistro(TyperGroup):
+    """Grupo de órdenes que traduce ``ErrorRegistro`` a mensaje en español y código de salida.
+
+    Hacerlo aquí (y no solo en ``principal``) vale también para ``CliRunner`` en las pruebas.
+    """
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        from registro.cli._comun import codigo_salida, informar_error
+
+        try:
+            return super().invoke(ctx)
+        except ErrorRegistro as exc:
+            informar_error(exc)
+            ctx.exit(codigo_salida(exc))
+
+
 app = typer.Typer(
+    cls=_GrupoRegistro,
     name="registro",
     help="Registro de cualificaciones Perú – Chile: equivalencias entre certificados de competencia "
     "laboral y programas de estudio.",
@@ -23,6 +42,7 @@ app = typer.Typer(
 
 # Registro de comandos (cada módulo añade los suyos a ``app``).
 from registro.cli import base as _base  # noqa: E402,F401
+from registro.cli import envios as _envios  # noqa: E402,F401
 from registro.cli._comun import codigo_salida, informar_error  # noqa: E402
 
 
