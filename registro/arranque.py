@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from registro import recursos, versiones
+from registro import vocabulario as voc
 from registro.almacen.base import Almacen
 from registro.errores import EntradaInvalida
 from registro.vocabulario import GRAFO_CERTIFICADOS, GRAFO_ONTOLOGIA, GRAFO_REFERENCIA, GRAFO_RESULTADOS
@@ -53,12 +54,39 @@ def _unir(rutas: list[Path]) -> Graph:
 
 
 def archivos_piloto() -> list[tuple[str, str, Path]]:
-    """``(institucion, clave, ruta)`` de cada archivo piloto; matrices y mapeos al final (dependen del resto)."""
+    """``(institucion, clave, ruta)`` de cada archivo piloto, cada uno después de aquellos de los que depende.
+
+    La ingesta validada exige que todo recurso citado exista ya (un programa cita las unidades de un
+    estándar de otra institución), así que el orden es topológico por institución citada; a igualdad,
+    matrices y mapeos al final y luego orden alfabético.
+    """
     base = recursos.carpeta("datos_ttl") / "piloto"
     salida = []
     for ruta in sorted(base.glob("*/*.ttl")):
         salida.append((ruta.parent.name, ruta.stem, ruta))
-    return sorted(salida, key=lambda t: (t[1].startswith(("matriz", "mapeo")), t[0], t[1]))
+    return _por_dependencias(sorted(salida, key=lambda t: (t[1].startswith(("matriz", "mapeo")), t[0], t[1])))
+
+
+def _por_dependencias(archivos: list[tuple[str, str, Path]]) -> list[tuple[str, str, Path]]:
+    """Orden estable en que ningún archivo precede a uno de una institución cuyos recursos cita."""
+    citas: dict[Path, set[str]] = {}
+    for inst, _clave, ruta in archivos:
+        citas[ruta] = {
+            cod
+            for o in leer_turtle(ruta).objects(unique=True)
+            if isinstance(o, URIRef)
+            and (cod := voc.codigo_institucion_de(str(o))) not in (None, inst)
+            and str(o).startswith(voc.espacio_institucion(cod))
+        }
+    pendientes, ordenados = list(archivos), []
+    while pendientes:
+        for i, (_inst, _clave, ruta) in enumerate(pendientes):
+            if not any(otro[0] in citas[ruta] for otro in pendientes if otro[2] != ruta):
+                ordenados.append(pendientes.pop(i))
+                break
+        else:  # ciclo entre instituciones: se conserva el orden base
+            ordenados.append(pendientes.pop(0))
+    return ordenados
 
 
 def publicar_sin_validar(almacen: Almacen, inst: str, clave: str, contenido: bytes, nombre: str) -> object:

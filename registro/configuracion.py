@@ -42,6 +42,12 @@ class Configuracion:
     """Segundos máximos de una consulta SPARQL pública."""
     filas_maximas_consulta: int = 10_000
     """Filas máximas devueltas por el punto SPARQL público."""
+    trabajadores_sparql: int = 2
+    """Procesos que evalúan las consultas SPARQL públicas (0: en el servidor, sin corte real por tiempo)."""
+    limite_tasa: float = 100.0
+    """Peticiones por segundo sostenidas por cliente (token o IP) en la API y la web; 0 lo desactiva."""
+    rafaga_tasa: int = 1000
+    """Peticiones seguidas que un cliente puede hacer antes de que se note ``limite_tasa`` (429)."""
 
     @classmethod
     def desde_entorno(cls, **sobrescrituras: object) -> Configuracion:

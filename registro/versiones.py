@@ -100,7 +100,30 @@ def publicar(
     agente: URIRef | None = None,
     actualizacion_extra: str = "",
 ) -> Version:
-    """Escribe ``datos`` como nueva versión vigente, atómicamente, y devuelve sus metadatos."""
+    """Escribe ``datos`` como nueva versión vigente, atómicamente, y devuelve sus metadatos.
+
+    Leer el número siguiente y escribir la versión ocurren bajo ``almacen.cerrojo_escritura``: dos
+    publicaciones simultáneas del mismo conjunto obtienen números consecutivos, nunca el mismo.
+    """
+    with almacen.cerrojo_escritura:
+        return _publicar(
+            almacen, institucion, clave, datos, sha256=sha256, publico=publico,
+            version_formas=version_formas, agente=agente, actualizacion_extra=actualizacion_extra,
+        )
+
+
+def _publicar(
+    almacen: Almacen,
+    institucion: str,
+    clave: str,
+    datos: Graph,
+    *,
+    sha256: str,
+    publico: bool,
+    version_formas: str,
+    agente: URIRef | None,
+    actualizacion_extra: str,
+) -> Version:
     anterior = vigente(almacen, institucion, clave)
     numero = max((v.numero for v in versiones(almacen, institucion, clave)), default=0) + 1
     grafo = voc.grafo_envio(institucion, clave, numero)

@@ -56,6 +56,8 @@ GRAFO_CERTIFICADOS = GRAFO["privado/certificados"]
 GRAFO_RESULTADOS = GRAFO["resultados"]
 GRAFO_CREDENCIALES = GRAFO["privado/credenciales"]
 """Credenciales de la API (solo huellas SHA-256 de los tokens): nunca en vistas ni exportaciones."""
+GRAFO_SOLICITUDES = GRAFO["privado/solicitudes"]
+"""Solicitudes de reconocimiento, su historial PROV, decisiones y secuencias de numeración (privado)."""
 
 _SEGURO = re.compile(r"^[A-Za-z0-9._~-]+$")
 
@@ -117,9 +119,72 @@ def resultado(identificador: str) -> URIRef:
     return recurso("resultado", identificador)
 
 
+def resultado_unidad(identificador: str, numero: int) -> URIRef:
+    """Parte de un resultado referida a una unidad de decisión (``id:resultado/{uuid}/unidad/{n}``)."""
+    return recurso("resultado", identificador, "unidad", str(int(numero)))
+
+
+def correspondencia(matriz: str, numero: int) -> URIRef:
+    """Correspondencia ``n`` de una matriz (``…/matriz/{cod}/c/{n}``), bajo el IRI de la matriz.
+
+    Solo acepta matrices del registro (``id:inst/{inst}/matriz/…``): así una hoja editada no puede
+    acuñar correspondencias fuera del espacio de la institución.
+    """
+    if not es_del_registro(matriz) or "/matriz/" not in matriz:
+        raise ValueError(f"no es el IRI de una matriz del registro: {matriz!r}")
+    return URIRef(f"{matriz.rstrip('/')}/c/{int(numero)}")
+
+
+def matriz(codigo_inst: str, codigo: str) -> URIRef:
+    """IRI de una matriz de equivalencia de una institución (``id:inst/{inst}/matriz/{cod}``)."""
+    return de_institucion(codigo_inst, "matriz", codigo)
+
+
 def credencial(identificador: str) -> URIRef:
     """IRI de una credencial de la API (vive solo en ``grafo:privado/credenciales``)."""
     return recurso("credencial", identificador)
+
+
+def agente(codigo: str) -> URIRef:
+    """Agente que no es una institución ni una credencial (``id:agente/{cod}``), p. ej. quien usa la CLI."""
+    return recurso("agente", codigo)
+
+
+def solicitud(codigo_inst: str, anio: int, numero: int) -> URIRef:
+    """Solicitud ``n`` del año ``anio`` de una institución (``id:inst/{inst}/solicitud/{anio}-{n}``)."""
+    return de_institucion(codigo_inst, "solicitud", f"{int(anio)}-{int(numero)}")
+
+
+def _parte_de_solicitud(solicitud_iri: str, *partes: str) -> URIRef:
+    """Recurso subordinado a una solicitud; solo acepta IRIs de solicitud del registro."""
+    if not es_del_registro(solicitud_iri) or "/solicitud/" not in solicitud_iri:
+        raise ValueError(f"no es el IRI de una solicitud del registro: {solicitud_iri!r}")
+    base = solicitud_iri.rstrip("/").split("/decision/", 1)[0]
+    return URIRef(base + "/" + "/".join(segmento(p) for p in partes))
+
+
+def paso_solicitud(solicitud_iri: str, numero: int) -> URIRef:
+    """Transición ``n`` (actividad PROV) del historial de una solicitud (``…/solicitud/{id}/paso/{n}``)."""
+    return _parte_de_solicitud(solicitud_iri, "paso", str(int(numero)))
+
+
+def decision_solicitud(solicitud_iri: str, numero: int) -> URIRef:
+    """Decisión ``k`` de la comisión sobre una solicitud (``…/solicitud/{id}/decision/{k}``); la 2.ª y
+    siguientes resuelven apelaciones y nunca sustituyen a las anteriores."""
+    return _parte_de_solicitud(solicitud_iri, "decision", str(int(numero)))
+
+
+def ajuste_decision(decision_iri: str, numero: int) -> URIRef:
+    """Ajuste ``m`` de una decisión sobre una unidad (``…/decision/{k}/ajuste/{m}``)."""
+    es_decision = "/solicitud/" in decision_iri and "/decision/" in decision_iri
+    if not es_del_registro(decision_iri) or not es_decision:
+        raise ValueError(f"no es el IRI de una decisión del registro: {decision_iri!r}")
+    return URIRef(f"{decision_iri.rstrip('/')}/ajuste/{int(numero)}")
+
+
+def secuencia(codigo_inst: str, tipo: str, anio: int) -> URIRef:
+    """Contador de numeración por institución, tipo y año (``id:inst/{inst}/secuencia/{tipo}/{anio}``)."""
+    return de_institucion(codigo_inst, "secuencia", tipo, str(int(anio)))
 
 
 def es_del_registro(iri: str) -> bool:

@@ -8,13 +8,14 @@ sustitución atómica de grafos con una sola petición SPARQL Update y la conver
 from __future__ import annotations
 
 import enum
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from registro.vocabulario import GRAFO_REGISTRO, REG
@@ -109,10 +110,15 @@ class Almacen(ABC):
         formato: str,
         grafo: URIRef | None = None,
         progreso: Progreso | None = None,
+        *,
+        reanudar: bool = False,
     ) -> int:
-        """Carga RDF por la vía más rápida del backend; si falla, el almacén queda como estaba.
+        """Carga RDF por la vía más rápida del backend.
 
-        Devuelve el número de tripletas/cuádruplas leídas.
+        Un archivo con errores de sintaxis no deja nada escrito (se valida entero antes de escribir).
+        El almacén embebido escribe todo o nada; un servidor remoto carga por lotes y guarda un punto
+        de control junto al archivo, de modo que ``reanudar=True`` continúa tras el último lote
+        confirmado. Devuelve el número de tripletas/cuádruplas leídas.
         """
 
     @abstractmethod
@@ -125,6 +131,23 @@ class Almacen(ABC):
 
     def cerrar(self) -> None:  # noqa: B027 - por defecto no hay nada que cerrar
         """Libera recursos del backend."""
+
+    @property
+    def cerrojo_escritura(self) -> threading.RLock:
+        """Cerrojo (reentrante) de las escrituras que *leen y luego escriben* en este almacén.
+
+        Por qué: publicar una versión lee el último número y escribe el siguiente; dos hilos que lo
+        hicieran a la vez obtendrían el mismo número y el segundo ``DROP``/``INSERT`` borraría el grafo
+        del primero (medido: 12 publicaciones simultáneas dejaron 3 números repetidos, 5 versiones
+        «vigentes» y envíos perdidos). El almacén embebido solo admite un proceso (RocksDB bloquea la
+        carpeta), así que un cerrojo por objeto basta para él. Se crea al primer uso para no depender de
+        que cada backend llame a ``Almacen.__init__``.
+        """
+        cerrojo = self.__dict__.get("_cerrojo_escritura")
+        if cerrojo is None:
+            with _CREAR_CERROJO:
+                cerrojo = self.__dict__.setdefault("_cerrojo_escritura", threading.RLock())
+        return cerrojo
 
     # --- API común ---------------------------------------------------------------------------------
     def consultar(
@@ -167,10 +190,9 @@ class Almacen(ABC):
         """
         partes: list[str] = []
         for nombre, g in grafos.items():
+            validar_iri(str(nombre))
             partes.append(f"DROP SILENT GRAPH <{nombre}>")
-            cuerpo = a_ntriples(g)
-            if cuerpo:
-                partes.append(f"INSERT DATA {{ GRAPH <{nombre}> {{\n{cuerpo}\n}} }}")
+            partes.extend(insercion_grafo(nombre, g))
         if actualizacion_extra.strip():
             partes.append(actualizacion_extra)
         if partes:
@@ -218,12 +240,41 @@ class Almacen(ABC):
         }
 
 
+_CREAR_CERROJO = threading.Lock()
+
+
 def _verdadero(valor: Node | None, por_defecto: bool = False) -> bool:
     if valor is None:
         return por_defecto
     if isinstance(valor, Literal):
         return bool(valor.toPython()) if not isinstance(valor.toPython(), str) else valor == Literal(True)
     return por_defecto
+
+
+def insercion_grafo(nombre: URIRef, g: Graph) -> list[str]:
+    """Operaciones SPARQL Update que insertan ``g`` en el grafo ``nombre``.
+
+    Las tripletas sin nodos en blanco van en ``INSERT DATA``; las que tienen nodos en blanco van en
+    ``INSERT { … } WHERE {}`` (todas en una plantilla, para que una misma etiqueta sea un mismo nodo).
+    Así funciona en todos los servidores: Virtuoso rechaza nodos en blanco dentro de ``INSERT DATA``
+    («Blank node … is not allowed in a constant clause»), y la plantilla es SPARQL 1.1 estándar.
+    """
+    con_blancos = [t for t in g if isinstance(t[0], BNode) or isinstance(t[2], BNode)]
+    if con_blancos:
+        fijas = Graph()
+        for t in g:
+            if not (isinstance(t[0], BNode) or isinstance(t[2], BNode)):
+                fijas.add(t)
+    else:
+        fijas = g
+    partes = []
+    cuerpo = a_ntriples(fijas)
+    if cuerpo:
+        partes.append(f"INSERT DATA {{ GRAPH <{nombre}> {{\n{cuerpo}\n}} }}")
+    if con_blancos:
+        plantilla = a_ntriples(con_blancos)
+        partes.append(f"INSERT {{ GRAPH <{nombre}> {{\n{plantilla}\n}} }} WHERE {{}}")
+    return partes
 
 
 def a_ntriples(g: Graph | Iterable[tuple[Node, Node, Node]]) -> str:

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from registro.almacen.base import Almacen, Progreso, ResultadoConsulta, VistaGrafos
+from registro.almacen.base import Almacen, Progreso, ResultadoConsulta, VistaGrafos, inyectar_valores
 from registro.errores import EntradaInvalida, ErrorAlmacen, ErrorConsulta, FormatoDesconocido
 
 FORMATOS_RDF: dict[str, ox.RdfFormat] = {
@@ -81,25 +81,28 @@ class AlmacenOxigraph(Almacen):
         return self._store
 
     # --- consultas ---------------------------------------------------------------------------------
-    def _argumentos(self, enlaces: Mapping[str, Node] | None, grafos: VistaGrafos | None) -> dict:
+    def _argumentos(self, grafos: VistaGrafos | None) -> dict:
         args: dict = {}
         if grafos is not None:
             args["default_graph"] = [ox.NamedNode(str(g)) for g in grafos.por_defecto] or ox.DefaultGraph()
             if grafos.con_nombre is not None:
                 args["named_graphs"] = [ox.NamedNode(str(g)) for g in grafos.con_nombre]
-        if enlaces:
-            args["substitutions"] = {ox.Variable(k): a_oxigraph(v) for k, v in enlaces.items()}
         return args
 
     def _ejecutar(
         self, sparql: str, enlaces: Mapping[str, Node] | None, grafos: VistaGrafos | None
     ) -> ResultadoConsulta:
+        # ``consultar`` ya convierte los enlaces en VALUES; quien llame aquí directamente recibe el
+        # mismo trato (no ``substitutions`` de pyoxigraph, que exige la variable en la proyección).
+        texto = inyectar_valores(sparql, enlaces) if enlaces else sparql
         try:
-            res = self._store.query(sparql, **self._argumentos(enlaces, grafos))
+            res = self._store.query(texto, **self._argumentos(grafos))
         except SyntaxError as exc:
             raise ErrorConsulta("La consulta SPARQL tiene un error de sintaxis", detalle=str(exc)) from exc
         except OSError as exc:
             raise ErrorAlmacen("Error del almacén al ejecutar la consulta", detalle=str(exc)) from exc
+        except RuntimeError as exc:
+            raise ErrorConsulta("La consulta SPARQL falló al ejecutarse", detalle=str(exc)) from exc
         if isinstance(res, ox.QueryBoolean):
             return ResultadoConsulta(tipo="booleano", booleano=bool(res))
         if isinstance(res, ox.QuerySolutions):
@@ -117,9 +120,11 @@ class AlmacenOxigraph(Almacen):
         self, sparql: str, formato: str, grafos: VistaGrafos | None
     ) -> tuple[bytes, str]:
         try:
-            res = self._store.query(sparql, **self._argumentos(None, grafos))
+            res = self._store.query(sparql, **self._argumentos(grafos))
         except SyntaxError as exc:
             raise ErrorConsulta("La consulta SPARQL tiene un error de sintaxis", detalle=str(exc)) from exc
+        except RuntimeError as exc:
+            raise ErrorConsulta("La consulta SPARQL falló al ejecutarse", detalle=str(exc)) from exc
         if isinstance(res, ox.QueryTriples):
             fmt = ox.RdfFormat.from_media_type(formato) or ox.RdfFormat.TURTLE
             return res.serialize(format=fmt), fmt.media_type
@@ -132,8 +137,12 @@ class AlmacenOxigraph(Almacen):
             self._store.update(sparql_update)
         except SyntaxError as exc:
             raise ErrorConsulta("La actualización SPARQL es inválida", detalle=str(exc)) from exc
-        except OSError as exc:
-            raise ErrorAlmacen("No se pudo escribir en el almacén; no se escribió nada", detalle=str(exc)) from exc
+        except (OSError, RuntimeError) as exc:
+            # RuntimeError: fallo durante la ejecución (p. ej. CREATE GRAPH de un grafo existente);
+            # la transacción de pyoxigraph ya se deshizo entera.
+            raise ErrorAlmacen(
+                "No se pudo aplicar la actualización; no se escribió nada", detalle=str(exc)
+            ) from exc
 
     def cargar(
         self,
@@ -141,7 +150,10 @@ class AlmacenOxigraph(Almacen):
         formato: str,
         grafo: URIRef | None = None,
         progreso: Progreso | None = None,
+        *,
+        reanudar: bool = False,
     ) -> int:
+        # ``reanudar`` no aplica: la carga embebida es todo o nada, no hay lotes que continuar.
         fmt = formato_rdf(formato)
         destino = ox.NamedNode(str(grafo)) if grafo is not None else None
         if not fmt.supports_datasets and destino is None:

@@ -41,15 +41,23 @@ app = typer.Typer(
 )
 
 # Registro de comandos (cada módulo añade los suyos a ``app``).
+from registro.cli import acceso as _acceso  # noqa: E402,F401
 from registro.cli import base as _base  # noqa: E402,F401
 from registro.cli import envios as _envios  # noqa: E402,F401
+from registro.cli import equivalencias as _equivalencias  # noqa: E402,F401
+from registro.cli import plantillas as _plantillas  # noqa: E402,F401
+from registro.cli import respaldo as _respaldo  # noqa: E402,F401
+from registro.cli import servidor as _servidor  # noqa: E402,F401
+from registro.cli import solicitudes as _solicitudes  # noqa: E402,F401
 from registro.cli._comun import codigo_salida, informar_error  # noqa: E402
 
 
 def principal() -> None:
     """Punto de entrada del ejecutable ``registro``."""
     try:
-        app(standalone_mode=False)
+        resultado = app(standalone_mode=False)
+        # Con standalone_mode=False, click devuelve el código de ``ctx.exit`` en lugar de salir.
+        sys.exit(resultado if isinstance(resultado, int) else 0)
     except ErrorRegistro as exc:
         informar_error(exc)
         sys.exit(codigo_salida(exc))

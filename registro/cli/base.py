@@ -12,7 +12,7 @@ from rdflib import URIRef
 from registro import arranque, consultas, exportacion, versiones
 from registro.almacen.base import Vista, validar_iri
 from registro.cli import app
-from registro.cli._comun import Avance, OpcionAlmacen, almacen_abierto
+from registro.cli._comun import Avance, OpcionAlmacen, almacen_abierto, configuracion
 from registro.errores import EntradaInvalida, FormatoDesconocido
 from registro.formatos import FORMATOS_TABULARES, presentar, tabla_texto
 from registro.vocabulario import GRAFO, GRAFO_REGISTRO
@@ -158,17 +158,28 @@ def consultar(
 
 @app.command()
 def exportar(
-    formato: Annotated[str, typer.Option("--formato", "-f", help="trig, nquads, jsonld, turtle…")] = "trig",
+    formato: Annotated[
+        str, typer.Option("--formato", "-f", help="trig, nquads, jsonld, turtle, elm, sssom, csv o dcat.")
+    ] = "trig",
+    pais: Annotated[
+        str | None,
+        typer.Option("--pais", help="Solo los datos públicos de este país (ISO 3166-1 alfa-2: PE, CL…)."),
+    ] = None,
     salida: Annotated[Path | None, typer.Option("--salida", "-o", help="Archivo de salida (por defecto, la salida estándar).")] = None,
     almacen: OpcionAlmacen = None,
 ) -> None:
-    """Exporta el registro (volcado completo o vista pública según el formato)."""
+    """Exporta el registro: trig/nquads sin --pais es el volcado completo; lo demás, la vista pública."""
+    base = configuracion(almacen).base_publica
     with almacen_abierto(almacen) as a:
         if salida is None:
-            exportacion.exportar(a, formato, sys.stdout.buffer)
+            exportacion.exportar(a, formato, sys.stdout.buffer, pais=pais, base_publica=base)
             return
         tmp = salida.with_name(salida.name + ".parcial")
-        with tmp.open("wb") as destino:
-            exportacion.exportar(a, formato, destino)
+        try:
+            with tmp.open("wb") as destino:
+                exportacion.exportar(a, formato, destino, pais=pais, base_publica=base)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # un fallo no deja un .parcial a medias
+            raise
         tmp.replace(salida)  # nada a medio escribir con el nombre final
         typer.echo(f"Exportado a {salida} ({salida.stat().st_size:,} bytes).", err=True)

@@ -1,0 +1,353 @@
+"""Benchmark del motor de equivalencias: Oxigraph embebido frente a rdflib en memoria, mismo proceso.
+
+Qué mide (``registro.equivalencias``, las mismas funciones que usan la CLI y la API):
+
+1. una decisión de convalidación (``convalidar``, sin guardar): p50 sobre ≥ 20 decisiones distintas;
+2. un programa frente a todas las normas (``resumen_programa``);
+3. la matriz resumen completa (``resumen_global``: cada par programa × norma con correspondencias).
+
+Datos: ``benchmarks/generador.py`` (escala nacional por defecto: 1.000 estándares × 4 unidades × 10
+criterios = 40.000 criterios; 2.000 programas × 6 módulos × 2 UD × 4 indicadores ≈ 96.000
+indicadores; 100 correspondencias por matriz = 200.000), más certificados sintéticos (todas las
+unidades del estándar de la matriz de un programa) en ``grafo:privado/certificados``.
+
+La línea base es un ``Almacen`` mínimo sobre un ``rdflib.Dataset`` en memoria (motor SPARQL de
+rdflib, misma consulta, mismas sustituciones). rdflib tarda minutos a escala nacional, así que se
+mide en un subconjunto documentado (``--escala-rdflib``, por defecto 1/20) con los DOS motores sobre
+los mismos datos, y se informa el cociente; la escala nacional se mide solo con Oxigraph. Cada
+medición de rdflib tiene un tope de tiempo (``--tope-rdflib``): si se supera, se informa «> tope».
+
+Uso::
+
+    python benchmarks/equivalencias.py                 # escala nacional + subconjunto con rdflib
+    python benchmarks/equivalencias.py --rapido        # escala 1/50, para probar el script
+    python benchmarks/equivalencias.py --anotar        # además añade las cifras a RESULTADOS.md
+
+No forma parte de pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.term import Node
+
+from benchmarks.generador import Escala, escribir_nquads
+from registro import arranque, versiones
+from registro import equivalencias as eq
+from registro.almacen.base import Almacen, ResultadoConsulta, VistaGrafos
+from registro.almacen.oxigraph import AlmacenOxigraph
+from registro.vocabulario import GRAFO_CERTIFICADOS
+
+NACIONAL = Escala(
+    estandares=1_000,
+    unidades=4,
+    criterios=10,
+    instituciones=100,
+    programas=2_000,
+    modulos=6,
+    uds=2,
+    indicadores=4,
+    correspondencias=100,
+)
+HOY = date(2026, 11, 1)
+
+
+# --- línea base rdflib ---------------------------------------------------------------------------------
+class AlmacenRdflib(Almacen):
+    """Almacén ingenuo: un ``rdflib.Dataset`` en memoria con el grafo por defecto = unión de todos."""
+
+    def __init__(self, ds: Dataset) -> None:
+        super().__init__()
+        self.ds = ds
+
+    def _ejecutar(
+        self, sparql: str, enlaces: Mapping[str, Node] | None, grafos: VistaGrafos | None
+    ) -> ResultadoConsulta:
+        res = self.ds.query(sparql, initBindings=dict(enlaces or {}))
+        if res.type == "ASK":
+            return ResultadoConsulta(tipo="booleano", booleano=bool(res.askAnswer))
+        if res.type in ("CONSTRUCT", "DESCRIBE"):
+            g = Graph()
+            for t in res:
+                g.add(t)  # type: ignore[arg-type]
+            return ResultadoConsulta(tipo="grafo", grafo=g)
+        variables = tuple(str(v) for v in res.vars or ())
+        filas = tuple({k: v for k, v in zip(variables, fila, strict=True) if v is not None} for fila in res)
+        return ResultadoConsulta(tipo="filas", variables=variables, filas=filas)
+
+    def grafos_de(self, vista):  # type: ignore[no-untyped-def]
+        return None
+
+    def _ejecutar_serializado(self, sparql, formato, grafos):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    def _actualizar(self, sparql_update: str) -> None:
+        self.ds.update(sparql_update)
+
+    def cargar(self, origen, formato, grafo=None, progreso=None):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    def volcar(self, destino, formato="nquads"):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    def conteos(self) -> dict[str, int]:
+        return {}
+
+
+# --- preparación ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Datos:
+    nquads: Path
+    tripletas: int
+    grafos: int
+    certificados: tuple[tuple[str, str], ...]
+    """(IRI del certificado, IRI del programa) para las decisiones."""
+
+
+def preparar(carpeta: Path, escala: Escala, n_cert: int) -> Datos:
+    """Escribe N-Quads: referencia + registro sintético + certificados (uno por programa elegido)."""
+    ruta = carpeta / "datos.nq"
+    with ruta.open("w", encoding="utf-8") as salida:
+        resumen = escribir_nquads(salida, escala, semilla=7)
+    # Certificados: para n programas, todas las unidades del estándar de su matriz (leídas del N-Quads).
+    matrices: list[tuple[str, str]] = []
+    unidades: dict[str, list[str]] = {}
+    with ruta.open(encoding="utf-8") as f:
+        est_de: dict[str, str] = {}
+        prog_de: dict[str, str] = {}
+        for linea in f:
+            if "#tieneUnidad>" in linea:
+                s, _p, o = linea.split(" ", 3)[:3]
+                unidades.setdefault(s[1:-1], []).append(o[1:-1])
+            elif "#estandar>" in linea:
+                s, _p, o = linea.split(" ", 3)[:3]
+                est_de[s] = o[1:-1]
+            elif "#programa>" in linea and "/matriz/" in linea.split(" ", 1)[0]:
+                s, _p, o = linea.split(" ", 3)[:3]
+                prog_de[s] = o[1:-1]
+        for m, e in est_de.items():
+            if m in prog_de:
+                matrices.append((e, prog_de[m]))
+    paso = max(1, len(matrices) // n_cert)
+    elegidos = matrices[::paso][:n_cert]
+    certs = []
+    g = GRAFO_CERTIFICADOS
+    reg = "https://w3id.org/registro/ontologia#"
+    with ruta.open("a", encoding="utf-8") as salida:
+        for n, (est, prog) in enumerate(elegidos):
+            c = f"https://w3id.org/registro/id/inst/cert-sint/certificado/CS-{n:05d}"
+            salida.write(
+                f"<{c}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{reg}Certificado> <{g}> .\n"
+            )
+            salida.write(f'<{c}> <{reg}codigo> "CS-{n:05d}" <{g}> .\n')
+            salida.write(f"<{c}> <{reg}norma> <{est}> <{g}> .\n")
+            for u in unidades[est][:3]:
+                salida.write(f"<{c}> <{reg}certificaUnidad> <{u}> <{g}> .\n")
+            certs.append((c, prog))
+    return Datos(ruta, resumen.tripletas, resumen.grafos, tuple(certs))
+
+
+def almacen_oxigraph(carpeta: Path, datos: Datos) -> AlmacenOxigraph:
+    import pyoxigraph as ox
+
+    a = AlmacenOxigraph(carpeta / "oxigraph")
+    arranque.iniciar(a, con_piloto=False)
+    a.store.bulk_load(path=str(datos.nquads), format=ox.RdfFormat.N_QUADS)
+    a.actualizar(versiones.registrar_grafo_fijo(GRAFO_CERTIFICADOS, publico=False))
+    a.invalidar_vista()
+    return a
+
+
+def almacen_rdflib(datos: Datos, ox_almacen: AlmacenOxigraph) -> AlmacenRdflib:
+    """Mismos datos en rdflib (más ontología y referencia copiadas del almacén Oxigraph)."""
+    ds = Dataset(default_union=True)
+    ds.parse(data=datos.nquads.read_bytes(), format="nquads")
+    for g in ("https://w3id.org/registro/grafo/ontologia", "https://w3id.org/registro/grafo/referencia"):
+        destino = ds.graph(URIRef(g))
+        for t in ox_almacen.grafo(URIRef(g)):
+            destino.add(t)
+    return AlmacenRdflib(ds)
+
+
+# --- mediciones ------------------------------------------------------------------------------------------
+def cronometrar(funcion: Callable[[], object], repeticiones: int, tope: float | None = None) -> list[float]:
+    """Segundos de cada repetición; con ``tope`` se abandona (y se devuelve [inf]) si una tarda más."""
+    tiempos = []
+    for _ in range(repeticiones):
+        if tope is None:
+            t0 = time.perf_counter()
+            funcion()
+            tiempos.append(time.perf_counter() - t0)
+            continue
+        resultado: list[float] = []
+
+        def correr() -> None:
+            t0 = time.perf_counter()
+            funcion()
+            resultado.append(time.perf_counter() - t0)
+
+        hilo = threading.Thread(target=correr, daemon=True)
+        hilo.start()
+        hilo.join(tope)
+        if not resultado:
+            return [float("inf")]
+        tiempos.append(resultado[0])
+    return tiempos
+
+
+@dataclass(frozen=True)
+class Cifras:
+    decision_p50: float
+    decision_n: int
+    programa: float
+    global_: float
+    filas_global: int
+
+
+def medir(a: Almacen, datos: Datos, n_decisiones: int, tope: float | None = None) -> Cifras:
+    certs = datos.certificados[:n_decisiones]
+    eq.convalidar(
+        a, certificados=[certs[0][0]], programa=certs[0][1], guardar=False, hoy=HOY
+    )  # calentamiento
+    tiempos = []
+    for c, p in certs:
+        t = cronometrar(
+            lambda c=c, p=p: eq.convalidar(a, certificados=[c], programa=p, guardar=False, hoy=HOY), 1, tope
+        )
+        tiempos += t
+        if t[0] == float("inf"):
+            break
+    prog = certs[0][1]
+    t_prog = cronometrar(lambda: eq.resumen_programa(a, prog), 1, tope)[0]
+    filas: list[int] = []
+    t_glob = cronometrar(lambda: filas.append(len(eq.resumen_global(a))), 1, tope)[0]
+    return Cifras(statistics.median(tiempos), len(tiempos), t_prog, t_glob, filas[0] if filas else -1)
+
+
+def _ms(s: float) -> str:
+    return "> tope" if s == float("inf") else (f"{s * 1000:.1f} ms" if s < 10 else f"{s:.1f} s")
+
+
+def _cociente(base: float, rapido: float) -> str:
+    if base == float("inf"):
+        return "> (tope / oxigraph)"
+    return f"{base / rapido:.0f}×"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rapido", action="store_true", help="Escala 1/50 (prueba del script).")
+    p.add_argument(
+        "--escala-rdflib", type=int, default=20, help="Divisor de la escala del subconjunto con rdflib."
+    )
+    p.add_argument("--decisiones", type=int, default=25, help="Decisiones distintas para el p50 (≥ 20).")
+    p.add_argument(
+        "--tope-rdflib", type=float, default=600.0, help="Segundos máximos por medición de rdflib."
+    )
+    p.add_argument("--sin-rdflib", action="store_true")
+    p.add_argument("--anotar", action="store_true", help="Añade las cifras a benchmarks/RESULTADOS.md.")
+    args = p.parse_args(argv)
+    grande = NACIONAL if not args.rapido else _dividir(NACIONAL, 50)
+    pequena = _dividir(NACIONAL, args.escala_rdflib if not args.rapido else 200)
+    lineas: list[str] = []
+
+    def informar(texto: str) -> None:
+        print(texto, flush=True)
+        lineas.append(texto)
+
+    with tempfile.TemporaryDirectory(prefix="bench-eq-") as tmp:
+        carpeta = Path(tmp)
+        # 1) Escala grande: solo Oxigraph embebido.
+        (carpeta / "g").mkdir()
+        t0 = time.perf_counter()
+        datos = preparar(carpeta / "g", grande, args.decisiones)
+        a = almacen_oxigraph(carpeta / "g", datos)
+        informar(
+            f"Escala grande: {datos.tripletas:,} tripletas sintéticas en {datos.grafos:,} grafos de versión; "
+            f"{_correspondencias(grande):,} correspondencias; generado y cargado en {time.perf_counter() - t0:.0f} s."
+        )
+        c = medir(a, datos, args.decisiones)
+        informar(
+            f"  Oxigraph embebido: decisión p50 {_ms(c.decision_p50)} (n={c.decision_n}); programa frente a "
+            f"todas las normas {_ms(c.programa)}; matriz resumen completa {_ms(c.global_)} ({c.filas_global:,} pares)."
+        )
+        a.cerrar()
+        # 2) Subconjunto: los dos motores, mismos datos, mismo proceso.
+        if not args.sin_rdflib:
+            (carpeta / "p").mkdir()
+            datos_p = preparar(carpeta / "p", pequena, args.decisiones)
+            a_ox = almacen_oxigraph(carpeta / "p", datos_p)
+            t0 = time.perf_counter()
+            a_rd = almacen_rdflib(datos_p, a_ox)
+            carga_rd = time.perf_counter() - t0
+            informar(
+                f"Subconjunto 1/{args.escala_rdflib if not args.rapido else 200}: {datos_p.tripletas:,} tripletas, "
+                f"{datos_p.grafos:,} grafos (rdflib tardó {carga_rd:.0f} s en cargarlo)."
+            )
+            ox_c = medir(a_ox, datos_p, args.decisiones)
+            rd_c = medir(a_rd, datos_p, min(args.decisiones, 20), tope=args.tope_rdflib)
+            informar(
+                f"  Oxigraph: decisión p50 {_ms(ox_c.decision_p50)}; programa {_ms(ox_c.programa)}; "
+                f"resumen completo {_ms(ox_c.global_)} ({ox_c.filas_global} pares)."
+            )
+            informar(
+                f"  rdflib:   decisión p50 {_ms(rd_c.decision_p50)} (n={rd_c.decision_n}); programa "
+                f"{_ms(rd_c.programa)}; resumen completo {_ms(rd_c.global_)} ({rd_c.filas_global} pares)."
+            )
+            informar(
+                f"  Cocientes rdflib / Oxigraph: decisión {_cociente(rd_c.decision_p50, ox_c.decision_p50)}, "
+                f"programa {_cociente(rd_c.programa, ox_c.programa)}, resumen completo "
+                f"{_cociente(rd_c.global_, ox_c.global_)}."
+            )
+            a_ox.cerrar()
+    if args.anotar:
+        anotar(lineas, argv if argv is not None else sys.argv[1:])
+    return 0
+
+
+def _dividir(e: Escala, divisor: int) -> Escala:
+    return replace(
+        e,
+        estandares=max(5, e.estandares // divisor),
+        programas=max(10, e.programas // divisor),
+        instituciones=max(2, e.instituciones // divisor),
+    )
+
+
+def _correspondencias(e: Escala) -> int:
+    return e.programas * e.correspondencias
+
+
+def anotar(lineas: list[str], argv: list[str]) -> None:
+    ruta = Path(__file__).resolve().parent / "RESULTADOS.md"
+    cabecera = "" if ruta.is_file() else "# Resultados de los benchmarks\n"
+    maquina = f"{platform.machine()}, {os.cpu_count()} núcleos, Python {platform.python_version()}, {platform.system()}"
+    texto = [
+        cabecera,
+        f"\n## Motor de equivalencias ({date.today().isoformat()})\n",
+        f"- Máquina: {maquina}.",
+        f"- Orden: `python benchmarks/equivalencias.py {' '.join(argv)}`".rstrip() + "",
+        *[f"- {linea.strip()}" for linea in lineas],
+        "",
+    ]
+    with ruta.open("a", encoding="utf-8") as f:
+        f.write("\n".join(texto))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

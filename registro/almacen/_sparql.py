@@ -1,0 +1,127 @@
+"""Análisis léxico mínimo de SPARQL, compartido por todos los backends.
+
+No es un analizador completo: distingue cadenas, IRIs, comentarios, variables y palabras, que es lo
+necesario para lo que no puede hacerse con expresiones regulares sobre el texto crudo sin romper (o
+abrir) consultas:
+
+* ``quitar_conjunto_datos``: elimina ``FROM``/``FROM NAMED``. El protocolo SPARQL dice que el
+  conjunto de datos de la petición manda sobre el de la consulta (así se comportan pyoxigraph y el
+  servidor Oxigraph), pero Virtuoso los *une*: un ``FROM <grafo:privado/…>`` saltaría la vista pública.
+* ``grafos_escritos``: qué grafos toca una actualización, para la copia de seguridad previa en
+  servidores sin transacciones por petición (Virtuoso).
+* ``forma_consulta``: SELECT/ASK/CONSTRUCT/DESCRIBE, para pedir al servidor el formato adecuado.
+
+El texto de cadenas, IRIs y comentarios nunca se modifica.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from registro.errores import ErrorConsulta
+
+_CARACTERES_VAR = (
+    "A-Za-z0-9_\u00b7\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0300-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u203f-\u2040\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+)
+_NOMBRE_VAR = re.compile(f"[{_CARACTERES_VAR}]+")
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comentario>\#[^\r\n]*)
+  | (?P<cadena>'''(?:[^'\\]|\\.|'(?!''))*'''
+             | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+             | '(?:[^'\\\r\n]|\\.)*'
+             | "(?:[^"\\\r\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][""" + _CARACTERES_VAR + r"""]+)
+  | (?P<punt>[{}()\[\],;])
+  | (?P<palabra>[^\s{}()\[\],;\#'"<?$]+)
+  | (?P<otro>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_LANG = re.compile(r"^[A-Za-z]+(?:-[A-Za-z0-9]+)*$")
+_PROHIBIDOS_IRI = set('<>"{}|^`\\ \n\r\t')
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    tipo: str
+    texto: str
+
+    @property
+    def significativo(self) -> bool:
+        return self.tipo not in {"ws", "comentario"}
+
+    def es(self, *palabras: str) -> bool:
+        return self.tipo == "palabra" and self.texto.upper() in palabras
+
+
+def tokenizar(sparql: str) -> list[Token]:
+    """Divide el texto en tokens; concatenar sus textos devuelve exactamente el original."""
+    return [Token(m.lastgroup or "otro", m.group()) for m in _TOKEN.finditer(sparql)]
+
+
+def _significativos(tokens: list[Token]) -> list[int]:
+    return [i for i, t in enumerate(tokens) if t.significativo]
+
+
+# --- conjunto de datos y forma de la consulta --------------------------------------------------------------
+def quitar_conjunto_datos(sparql: str) -> str:
+    """Elimina las cláusulas ``FROM <g>`` y ``FROM NAMED <g>``: manda la vista del registro."""
+    tokens = tokenizar(sparql)
+    idx = _significativos(tokens)
+    borrar: set[int] = set()
+    for pos, i in enumerate(idx):
+        if not tokens[i].es("FROM"):
+            continue
+        siguiente = pos + 1
+        if siguiente < len(idx) and tokens[idx[siguiente]].es("NAMED"):
+            siguiente += 1
+        if siguiente < len(idx) and tokens[idx[siguiente]].tipo in {"iri", "palabra"}:
+            borrar.update(range(i, idx[siguiente] + 1))
+    if not borrar:
+        return sparql
+    return "".join(" " if i in borrar else t.texto for i, t in enumerate(tokens))
+
+
+def forma_consulta(sparql: str) -> str:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` o ``DESCRIBE`` (la primera palabra clave tras el prólogo)."""
+    for t in tokenizar(sparql):
+        if t.es("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return t.texto.upper()
+    raise ErrorConsulta(
+        "La consulta SPARQL tiene un error de sintaxis",
+        detalle="No contiene SELECT, ASK, CONSTRUCT ni DESCRIBE.",
+    )
+
+
+def grafos_escritos(actualizacion: str) -> set[str] | None:
+    """IRIs de los grafos que puede modificar una actualización; ``None`` si no se puede saber.
+
+    No se puede saber cuando el grafo es una variable (``GRAPH ?g``) o la operación abarca grupos de
+    grafos (``DROP ALL``, ``CLEAR NAMED``…). Los grafos solo leídos (``USING``) también se incluyen si
+    aparecen tras ``GRAPH``: una copia de más es inofensiva.
+    """
+    tokens = [t for t in tokenizar(actualizacion) if t.significativo]
+    grafos: set[str] = set()
+    for pos, t in enumerate(tokens):
+        siguiente = tokens[pos + 1] if pos + 1 < len(tokens) else None
+        if t.es("GRAPH", "INTO", "WITH", "TO") and siguiente is not None:
+            if siguiente.tipo == "iri":
+                grafos.add(siguiente.texto[1:-1])
+            elif siguiente.tipo == "var":
+                return None
+            elif siguiente.es("GRAPH") or siguiente.es("DEFAULT"):
+                continue
+        if t.es("ALL", "NAMED") and pos > 0 and tokens[pos - 1].es("DROP", "CLEAR", "SILENT"):
+            return None
+        if t.es("ADD", "MOVE", "COPY"):
+            resto = [x for x in tokens[pos + 1 : pos + 4] if not x.es("SILENT", "GRAPH")]
+            if resto and resto[0].tipo == "iri":
+                grafos.add(resto[0].texto[1:-1])
+    return grafos

@@ -1,0 +1,1 @@
+"""Un router por recurso de la API (ver ``registro.api.crear_app``)."""

@@ -1,0 +1,1306 @@
+"""Motor de equivalencias: convalidación por certificados, alineamiento, matriz y resúmenes (DISENO §3).
+
+Todo lo que es metodología vive en SPARQL (``consultas_sparql/convalidacion-*.rq``, ``brechas.rq``…) y
+todo lo que es regla vive en datos (umbral, escala, ponderación, unidad de decisión, agregación,
+mapeos aceptados, mínimos por dimensión): aquí no hay nada de un país. Este módulo:
+
+- resuelve códigos a IRIs y elige la regla aplicable;
+- comprueba los certificados (desconocidos, vencidos, de una versión de norma ya sustituida);
+- agrega las filas de las consultas con aritmética exacta (``fractions.Fraction`` sobre
+  ``decimal.Decimal`` leídos del lexical de los literales): exactamente 0,80 pasa un umbral de 80 %, y
+  0,7999 no. Los porcentajes se muestran con dos decimales truncados —nunca redondeados hacia arriba—
+  para que un 79,995 % que no pasa no aparezca como «80,00 %»;
+- guarda el resultado con su procedencia (regla, versiones usadas, certificados, fecha) en
+  ``grafo:resultados`` y calcula al leer si quedó desactualizado.
+
+Las funciones son simples (sin estado) y devuelven dataclasses inmutables: la CLI, la API y las actas
+las usan tal cual.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, XSD
+from rdflib.term import Node
+
+from registro import consultas
+from registro import vocabulario as voc
+from registro.almacen.base import Almacen, Vista, a_ntriples, validar_iri
+from registro.errores import EntradaInvalida, ErrorRegistro, NoEncontrado
+from registro.vocabulario import GRAFO_RESULTADOS, REG
+
+# --- errores propios ----------------------------------------------------------------------------------
+
+
+class UnidadSinIndicadores(ErrorRegistro):
+    """Una unidad de decisión no tiene indicadores: su equivalencia no existe (nunca es 100 %)."""
+
+    codigo_http = 422
+    titulo = "Unidad de decisión sin indicadores"
+
+
+class ReglaInaplicable(ErrorRegistro):
+    """La regla no puede aplicarse a estos datos (falta umbral, escala, créditos u horas…)."""
+
+    codigo_http = 422
+    titulo = "Regla de equivalencia inaplicable"
+
+
+# --- clases del modelo que el código necesita nombrar (metodología, no país) ---------------------------
+CLASE_PROGRAMA = REG.ProgramaEstudios
+CLASE_NORMA = REG.NormaCompetencia
+CLASE_CERTIFICADO = REG.Certificado
+CLASE_REGLA = REG.ReglaEquivalencia
+CLASE_MATRIZ = REG.MatrizEquivalencia
+DIMENSION_CRITERIOS = str(REG.DimensionCriterios)
+_AGREGACION_MEDIA = str(REG.AgregacionMediaPonderada)
+
+_CIEN = Fraction(100)
+
+
+# --- dataclasses -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MapeoAceptado:
+    """Un predicado de mapeo entre unidades que la regla acepta, con su factor."""
+
+    predicado: str
+    factor: Decimal
+
+
+@dataclass(frozen=True)
+class DimensionRegla:
+    """Mínimo y peso de una dimensión de congruencia (reglas de reconocimiento por dimensiones)."""
+
+    dimension: str
+    minimo: Decimal | None
+    peso: Decimal
+
+
+@dataclass(frozen=True)
+class Regla:
+    """Los parámetros de una regla de equivalencia, tal como están en los datos."""
+
+    iri: str
+    etiqueta: str
+    umbral: Decimal
+    escala: str
+    ponderacion: str
+    unidad_decision: str
+    agregacion: str
+    mapeos: tuple[MapeoAceptado, ...] = ()
+    dimensiones: tuple[DimensionRegla, ...] = ()
+    motivo: str = "indicada explícitamente"
+
+    @property
+    def por_dimensiones(self) -> bool:
+        """Verdadero si la decisión combina dimensiones con mínimos (congruencia curricular)."""
+        return bool(self.dimensiones)
+
+
+@dataclass(frozen=True)
+class Certificado:
+    """Un certificado evaluado, con lo que se comprobó de él."""
+
+    iri: str
+    codigo: str
+    seudonimo: str
+    norma: str | None
+    norma_codigo: str
+    norma_version: str
+    unidades: tuple[str, ...]
+    fecha_emision: date | None
+    vigente_hasta: date | None
+    vencido: bool
+    normas_nuevas: tuple[str, ...] = ()
+    """Versiones vigentes más nuevas de la norma certificada (códigos o IRIs)."""
+
+    @property
+    def version_desactualizada(self) -> bool:
+        return bool(self.normas_nuevas)
+
+    @property
+    def cuenta(self) -> bool:
+        """Un certificado vencido se informa pero no cuenta en la decisión."""
+        return not self.vencido
+
+
+@dataclass(frozen=True)
+class Eslabon:
+    """Cómo una unidad certificada llega a la unidad cuyo criterio se usó (reconocimiento entre países)."""
+
+    unidad_certificada: str
+    certificados: tuple[str, ...]
+    unidad: str
+    mapeo: str | None = None
+    predicado: str | None = None
+    sentido: str | None = None
+    factor: Decimal = Decimal(1)
+
+    @property
+    def directo(self) -> bool:
+        return self.mapeo is None
+
+
+@dataclass(frozen=True)
+class Evidencia:
+    """La correspondencia aprobada que da el valor de un indicador en una dimensión."""
+
+    dimension: str
+    valor: Decimal
+    correspondencia: str
+    valoracion: str
+    criterio: str
+    unidad: str
+    matriz: str | None
+    cadena: Eslabon
+
+
+@dataclass(frozen=True)
+class ValorIndicador:
+    """v(i, C) de un indicador: valor, peso y de dónde sale (por dimensión si la regla las usa)."""
+
+    indicador: str
+    etiqueta: str
+    orden: int | None
+    peso: Decimal
+    valor: Decimal
+    evidencia: Evidencia | None
+    por_dimension: Mapping[str, Evidencia | None] = field(default_factory=dict)
+
+    @property
+    def es_brecha(self) -> bool:
+        return self.valor < 1
+
+
+@dataclass(frozen=True)
+class ValorDimension:
+    """Porcentaje de una dimensión en una unidad de decisión, con su mínimo."""
+
+    dimension: str
+    etiqueta: str
+    porcentaje: Fraction
+    minimo: Decimal | None
+    peso: Decimal
+
+    @property
+    def cumple(self) -> bool:
+        return self.minimo is None or self.porcentaje >= Fraction(self.minimo)
+
+
+@dataclass(frozen=True)
+class ResultadoUnidad:
+    """Decisión sobre una unidad de decisión (unidad didáctica o módulo, según la regla)."""
+
+    unidad: str
+    modulo: str
+    codigo: str
+    etiqueta: str
+    peso_unidad: Decimal | None
+    porcentaje: Fraction
+    umbral: Decimal
+    convalidable: bool
+    indicadores: tuple[ValorIndicador, ...]
+    dimensiones: tuple[ValorDimension, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResultadoModulo:
+    """Porcentaje de un módulo con las dos agregaciones; ``porcentaje`` es la que elige la regla."""
+
+    modulo: str
+    codigo: str
+    etiqueta: str
+    porcentaje: Fraction
+    porcentaje_indicadores: Fraction
+    porcentaje_media_ponderada: Fraction | None
+    unidades: tuple[str, ...]
+    convalidables: int
+
+
+@dataclass(frozen=True)
+class Cobertura:
+    """Una correspondencia aprobada que subiría el valor de un indicador (qué habría que certificar)."""
+
+    criterio: str
+    unidad: str
+    norma: str
+    valor: Decimal
+
+
+@dataclass(frozen=True)
+class Brecha:
+    """Indicador con v(i, C) < 1: lo que falta y qué lo cubriría."""
+
+    indicador: str
+    etiqueta: str
+    unidad_decision: str
+    valor: Decimal
+    documentada: str | None
+    """Justificación de la correspondencia «nula» o parcial aprobada que documenta la brecha."""
+    cubririan: tuple[Cobertura, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Resultado completo de una convalidación: lo que muestra el acta y lo que se guarda."""
+
+    programa: str
+    programa_codigo: str
+    programa_etiqueta: str
+    regla: Regla
+    certificados: tuple[Certificado, ...]
+    unidades_certificadas: tuple[str, ...]
+    unidades: tuple[ResultadoUnidad, ...]
+    modulos: tuple[ResultadoModulo, ...]
+    porcentaje_programa: Fraction
+    brechas: tuple[Brecha, ...]
+    avisos: tuple[str, ...]
+    fecha: datetime
+    versiones_usadas: tuple[str, ...]
+    etiquetas: Mapping[str, str]
+    resultado: str | None = None
+    """IRI del resultado guardado (``None`` si no se guardó)."""
+
+    @property
+    def convalidables(self) -> tuple[ResultadoUnidad, ...]:
+        return tuple(u for u in self.unidades if u.convalidable)
+
+    def codigo(self, iri: str | None) -> str:
+        """Código corto de un recurso usado en la decisión (o el último segmento de su IRI)."""
+        if iri is None:
+            return ""
+        return self.etiquetas.get(f"codigo:{iri}") or iri.rsplit("/", 1)[-1]
+
+    def etiqueta(self, iri: str | None) -> str:
+        """Etiqueta legible de un recurso usado en la decisión (código o enunciado)."""
+        if iri is None:
+            return ""
+        return self.etiquetas.get(iri) or iri.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ResultadoGuardado:
+    """Un resultado de ``grafo:resultados``; ``desactualizado`` se calcula al leer."""
+
+    iri: str
+    fecha: str
+    regla: str
+    programa: str
+    porcentaje: Decimal | None
+    convalidables: int
+    certificados: tuple[str, ...]
+    desactualizado: bool
+
+
+@dataclass(frozen=True)
+class UnidadAlineada:
+    """Cobertura de una unidad de competencia de la norma por el programa (lado de la norma)."""
+
+    unidad: str
+    codigo: str
+    etiqueta: str
+    criterios: int
+    cubiertos: int
+    parciales: int
+    cobertura: Fraction
+
+
+@dataclass(frozen=True)
+class Alineamiento:
+    estandar: str
+    programa: str
+    unidades: tuple[UnidadAlineada, ...]
+    cobertura: Fraction
+    """Σ valor de los criterios cubiertos / criterios de la norma."""
+
+
+@dataclass(frozen=True)
+class CeldaMatriz:
+    correspondencia: str
+    matriz: str | None
+    indicador: str
+    criterio: str
+    valoracion: str | None
+    codigo_valoracion: str
+    valor: Decimal | None
+    estado: str | None
+    codigo_estado: str
+    justificacion: str
+    justificacion_mapeo: str | None
+    autor: str
+    revisor: str
+    fecha: str
+    confianza: Decimal | None
+
+
+@dataclass(frozen=True)
+class Matriz:
+    """Matriz indicadores × criterios de un par norma–programa, con porcentajes por unidad."""
+
+    estandar: str
+    programa: str
+    regla: Regla
+    indicadores: tuple[tuple[str, str, str], ...]
+    """(indicador, unidad de decisión, enunciado) en orden del programa."""
+    criterios: tuple[tuple[str, str, str], ...]
+    """(criterio, unidad de competencia, número y enunciado) en orden de la norma."""
+    celdas: tuple[CeldaMatriz, ...]
+    unidades: tuple[ResultadoUnidad, ...]
+    """Porcentaje de cada unidad de decisión si se certificaran todas las unidades de la norma."""
+    etiquetas: Mapping[str, str]
+    matrices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FilaResumen:
+    """Un par programa × norma de la matriz resumen."""
+
+    programa: str
+    programa_codigo: str
+    estandar: str
+    estandar_codigo: str
+    regla: str
+    unidades_decision: int
+    convalidables: int
+    porcentaje: Fraction
+    cobertura: Fraction | None
+
+
+# --- utilidades públicas ----------------------------------------------------------------------------------
+def porcentaje_texto(valor: Fraction | Decimal | None, *, decimales: int = 2) -> str:
+    """«79,99 %»: dos decimales truncados (nunca sube a 80,00 % un valor que no llega)."""
+    if valor is None:
+        return "—"
+    pct = Decimal(Fraction(valor).numerator * 100) / Decimal(Fraction(valor).denominator)
+    cuanto = pct.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_DOWN)
+    return f"{cuanto:.{decimales}f}".replace(".", ",") + " %"
+
+
+def porcentaje_decimal(valor: Fraction | None, *, decimales: int = 6) -> Decimal | None:
+    """Fracción 0–1 como ``Decimal`` truncado (para JSON y RDF; las decisiones ya se tomaron exactas)."""
+    if valor is None:
+        return None
+    return (Decimal(valor.numerator) / Decimal(valor.denominator)).quantize(
+        Decimal(1).scaleb(-decimales), rounding=ROUND_DOWN
+    )
+
+
+def resolver(almacen: Almacen, codigo_o_iri: str, clase: URIRef, *, que: str = "recurso") -> str:
+    """IRI de un recurso a partir de su código (``reg:codigo``) o de su IRI, comprobando la clase.
+
+    Un código desconocido o ambiguo da un error que lista candidatos: quien escribe en la CLI ve a qué
+    podía referirse.
+    """
+    texto = (codigo_o_iri or "").strip()
+    if not texto:
+        raise EntradaInvalida(f"Falta el código del {que}")
+    cat = consultas.catalogo()
+    if texto.startswith(("http://", "https://")):
+        validar_iri(texto)
+        filas = cat.ejecutar(almacen, "etiquetas", {"recursos": [URIRef(texto)]}, Vista.COMPLETA).filas
+        existe = almacen.consultar(
+            "ASK { ?r a ?t . ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }",
+            {"r": URIRef(texto), "c": clase},
+        ).booleano
+        if not existe or not filas:
+            raise NoEncontrado(
+                f"No existe el {que} {texto}", detalle=f"Se esperaba un recurso de tipo {_corto(clase)}."
+            )
+        return texto
+    res = cat.ejecutar(almacen, "resolver-codigo", {"codigo": Literal(texto), "clase": clase}, Vista.COMPLETA)
+    encontrados = sorted({str(f["recurso"]) for f in res.filas})
+    if len(encontrados) == 1:
+        return encontrados[0]
+    if len(encontrados) > 1:
+        raise EntradaInvalida(
+            f"El código «{texto}» es ambiguo: corresponde a {len(encontrados)} recursos",
+            detalle="Use el IRI completo de uno de ellos: " + "; ".join(encontrados),
+        )
+    if clase == CLASE_REGLA:  # las reglas de referencia se nombran por su IRI id:regla/{cod}
+        candidata = str(voc.regla(texto))
+        if almacen.consultar("ASK { ?r a ?c }", {"r": URIRef(candidata), "c": clase}).booleano:
+            return candidata
+    parecidos = cat.ejecutar(
+        almacen, "codigos-parecidos", {"texto": Literal(texto[:40]), "clase": clase}, Vista.COMPLETA
+    )
+    sugerencias = [f"{f['codigo']}" for f in parecidos.filas]
+    raise NoEncontrado(
+        f"No hay ningún {que} con el código «{texto}»",
+        detalle=("¿Quiso decir: " + ", ".join(sugerencias) + "?")
+        if sugerencias
+        else "Revise el código (se distinguen mayúsculas) o use el IRI completo.",
+    )
+
+
+def regla(almacen: Almacen, regla_iri: str) -> Regla:
+    """Lee una regla de equivalencia; falla con un mensaje claro si le falta algo imprescindible."""
+    res = consultas.catalogo().ejecutar(almacen, "regla-equivalencia", {"regla": URIRef(regla_iri)})
+    if not res.filas:
+        raise NoEncontrado(f"No existe la regla de equivalencia {regla_iri}")
+    general = res.filas[0]
+    faltan = [n for n in ("umbral", "escala", "ponderacion", "unidadDecision") if n not in general]
+    if faltan:
+        raise ReglaInaplicable(
+            f"La regla {_corto(regla_iri)} no define: {', '.join(faltan)}",
+            detalle="Complete la regla en los datos de referencia (reg:umbral, reg:escala, reg:ponderacion, "
+            "reg:unidadDecision).",
+        )
+    mapeos = tuple(
+        MapeoAceptado(str(f["predicado"]), _decimal(f.get("factor"), Decimal(1)))
+        for f in res.filas
+        if str(f.get("aspecto")) == "mapeo"
+    )
+    dimensiones = tuple(
+        DimensionRegla(
+            str(f["dimension"]),
+            _decimal(f.get("minimo")) if "minimo" in f else None,
+            _decimal(f.get("pesoDimension"), Decimal(1)),
+        )
+        for f in res.filas
+        if str(f.get("aspecto")) == "dimension"
+    )
+    return Regla(
+        iri=regla_iri,
+        etiqueta=str(general.get("etiqueta", _corto(regla_iri))),
+        umbral=_decimal(general["umbral"]),
+        escala=str(general["escala"]),
+        ponderacion=str(general["ponderacion"]),
+        unidad_decision=str(general["unidadDecision"]),
+        agregacion=str(general.get("agregacion", REG.AgregacionIndicadores)),
+        mapeos=mapeos,
+        dimensiones=dimensiones,
+    )
+
+
+def regla_aplicable(almacen: Almacen, programa: str, regla_pedida: str | None = None) -> Regla:
+    """La regla indicada o, si no, la del programa: de su institución, de su tipo o de su matriz."""
+    if regla_pedida:
+        return regla(almacen, resolver(almacen, regla_pedida, CLASE_REGLA, que="regla"))
+    res = consultas.catalogo().ejecutar(almacen, "reglas-aplicables", {"programa": URIRef(programa)})
+    if not res.filas:
+        raise ReglaInaplicable(
+            f"Ninguna regla de equivalencia se aplica al programa {_corto(programa)}",
+            detalle="Indique la regla (--regla) o publique una con reg:aplicaAInstitucion o reg:aplicaATipo.",
+        )
+    mejor = min(int(f["prioridad"].toPython()) for f in res.filas)
+    candidatas = sorted(
+        {(str(f["regla"]), str(f["motivo"])) for f in res.filas if int(f["prioridad"].toPython()) == mejor}
+    )
+    if len({c[0] for c in candidatas}) > 1:
+        raise ReglaInaplicable(
+            f"Hay varias reglas posibles para el programa {_corto(programa)}",
+            detalle="Indique una con --regla: " + ", ".join(_corto(c[0]) for c in candidatas),
+        )
+    r = regla(almacen, candidatas[0][0])
+    return _con_motivo(r, candidatas[0][1])
+
+
+def leer_certificados(
+    almacen: Almacen, iris: Sequence[str], *, hoy: date | None = None
+) -> tuple[Certificado, ...]:
+    """Lee certificados (datos privados) y comprueba vigencia y versión de la norma certificada."""
+    hoy = hoy or date.today()
+    res = consultas.catalogo().ejecutar(
+        almacen, "certificados", {"certificados": [URIRef(i) for i in iris]}, Vista.COMPLETA
+    )
+    por_cert: dict[str, list[Mapping[str, Node]]] = defaultdict(list)
+    for f in res.filas:
+        por_cert[str(f["certificado"])].append(f)
+    faltan = [i for i in iris if i not in por_cert]
+    if faltan:
+        raise NoEncontrado(
+            "No se encontró el certificado " + ", ".join(faltan),
+            detalle="Compruebe el código; los certificados solo se ven con acceso a los datos privados.",
+        )
+    salida = []
+    for iri in dict.fromkeys(iris):
+        filas = por_cert[iri]
+        f0 = filas[0]
+        hasta = _fecha(f0.get("vigenteHasta"))
+        version_cert = str(f0.get("versionCertificada", ""))
+        version_norma = str(f0.get("normaVersion", ""))
+        nuevas = {str(f.get("normaNuevaCodigo", f["normaNueva"])) for f in filas if "normaNueva" in f}
+        if version_cert and version_norma and version_cert != version_norma:
+            nuevas.add(f"{f0.get('normaCodigo', _corto(str(f0.get('norma', ''))))} versión {version_norma}")
+        salida.append(
+            Certificado(
+                iri=iri,
+                codigo=str(f0.get("codigo", _corto(iri))),
+                seudonimo=str(f0.get("seudonimo", "")),
+                norma=str(f0["norma"]) if "norma" in f0 else None,
+                norma_codigo=str(f0.get("normaCodigo", "")),
+                norma_version=version_cert or version_norma,
+                unidades=tuple(dict.fromkeys(str(f["unidad"]) for f in filas if "unidad" in f)),
+                fecha_emision=_fecha(f0.get("fechaEmision")),
+                vigente_hasta=hasta,
+                vencido=hasta is not None and hasta < hoy,
+                normas_nuevas=tuple(sorted(nuevas)),
+            )
+        )
+    return tuple(salida)
+
+
+def convalidar(
+    almacen: Almacen,
+    *,
+    certificados: Sequence[str],
+    programa: str,
+    regla: str | None = None,
+    guardar: bool = True,
+    hoy: date | None = None,
+) -> Decision:
+    """Decide qué unidades de un programa son convalidables con unos certificados (DISENO §3).
+
+    ``certificados`` y ``programa`` aceptan códigos o IRIs. Los certificados vencidos se informan y no
+    cuentan; los de una versión de norma sustituida se informan y cuentan. Una unidad de decisión sin
+    indicadores es un error (``UnidadSinIndicadores``), nunca un 100 %. Con ``guardar`` el resultado
+    queda en ``grafo:resultados`` con su procedencia.
+    """
+    if not certificados:
+        raise EntradaInvalida("Indique al menos un certificado")
+    prog = resolver(almacen, programa, CLASE_PROGRAMA, que="programa")
+    iris_cert = [resolver(almacen, c, CLASE_CERTIFICADO, que="certificado") for c in certificados]
+    la_regla = regla_aplicable(almacen, prog, regla)
+    certs = leer_certificados(almacen, iris_cert, hoy=hoy)
+    avisos = _avisos_certificados(certs)
+    cert_por_unidad: dict[str, list[str]] = defaultdict(list)
+    for c in certs:
+        if c.cuenta:
+            for u in c.unidades:
+                cert_por_unidad[u].append(c.codigo)
+    unidades_c = tuple(cert_por_unidad)
+    if not unidades_c:
+        avisos.append(
+            "Ningún certificado válido aporta unidades de competencia: todas las unidades quedan en 0 %."
+        )
+    unidades, brechas, usadas = _evaluar(almacen, prog, la_regla, unidades_c, cert_por_unidad)
+    modulos, total = _agregar(la_regla, unidades)
+    etiquetas = _etiquetas(
+        almacen,
+        [
+            prog,
+            *unidades_c,
+            *usadas,
+            *(u.unidad for u in unidades),
+            *(m.modulo for m in modulos),
+            *(i.indicador for u in unidades for i in u.indicadores),
+            *(c.criterio for b in brechas for c in b.cubririan),
+            *(c.norma for b in brechas for c in b.cubririan),
+            *_criterios_usados(unidades),
+        ],
+    )
+    versiones_usadas = _versiones_usadas(almacen, [prog, *unidades_c, *usadas])
+    decision = Decision(
+        programa=prog,
+        programa_codigo=etiquetas.get(f"codigo:{prog}", _corto(prog)),
+        programa_etiqueta=etiquetas.get(prog, _corto(prog)),
+        regla=la_regla,
+        certificados=certs,
+        unidades_certificadas=unidades_c,
+        unidades=tuple(_con_etiqueta(u, etiquetas) for u in unidades),
+        modulos=tuple(_modulo_con_etiqueta(m, etiquetas) for m in modulos),
+        porcentaje_programa=total,
+        brechas=tuple(_brecha_con_etiqueta(b, etiquetas) for b in brechas),
+        avisos=tuple(avisos),
+        fecha=datetime.now(UTC).replace(microsecond=0),
+        versiones_usadas=versiones_usadas,
+        etiquetas=etiquetas,
+    )
+    if guardar:
+        decision = guardar_resultado(almacen, decision)
+    return decision
+
+
+def congruencia_rap(
+    almacen: Almacen,
+    *,
+    certificados: Sequence[str],
+    programa: str,
+    regla: str | None = None,
+    guardar: bool = False,
+    hoy: date | None = None,
+) -> Decision:
+    """Congruencia curricular por dimensiones (criterios, actividades clave, conocimientos).
+
+    Es ``convalidar`` con una regla que define mínimos por dimensión (``reg:minimoDimension``): cada
+    ``ResultadoUnidad`` trae sus ``dimensiones`` y es convalidable si la congruencia ponderada llega al
+    umbral y cada dimensión a su mínimo. Falla si la regla no define dimensiones.
+    """
+    decision = convalidar(
+        almacen, certificados=certificados, programa=programa, regla=regla, guardar=guardar, hoy=hoy
+    )
+    if not decision.regla.por_dimensiones:
+        raise ReglaInaplicable(
+            f"La regla {_corto(decision.regla.iri)} no define mínimos por dimensión",
+            detalle="Use una regla con reg:minimoDimension (p. ej. la de reconocimiento de aprendizajes previos).",
+        )
+    return decision
+
+
+def guardar_resultado(almacen: Almacen, decision: Decision) -> Decision:
+    """Escribe la decisión en ``grafo:resultados`` (una sola actualización) y devuelve su IRI."""
+    decision, g = grafo_resultado(decision)
+    almacen.actualizar(f"INSERT DATA {{ GRAPH <{GRAFO_RESULTADOS}> {{\n{a_ntriples(g)}\n}} }}")
+    return decision
+
+
+def grafo_resultado(decision: Decision) -> tuple[Decision, Graph]:
+    """Tripletas del resultado guardable (para ``grafo:resultados``) y la decisión con su IRI, sin escribir.
+
+    Separado de ``guardar_resultado`` para que quien necesite escribir el resultado junto con otros
+    datos en **una sola** actualización atómica (p. ej. el análisis de una solicitud) pueda hacerlo.
+    """
+    ident = str(uuid.uuid4())
+    res = voc.resultado(ident)
+    g = Graph()
+    g.add((res, RDF.type, REG.ResultadoEquivalencia))
+    g.add((res, REG.reglaAplicada, URIRef(decision.regla.iri)))
+    g.add((res, REG.programaEvaluado, URIRef(decision.programa)))
+    g.add((res, PROV.generatedAtTime, Literal(decision.fecha.isoformat(), datatype=XSD.dateTime)))
+    g.add(
+        (res, REG.porcentaje, Literal(porcentaje_decimal(decision.porcentaje_programa), datatype=XSD.decimal))
+    )
+    for c in decision.certificados:
+        g.add((res, REG.certificadoEvaluado, URIRef(c.iri)))
+        g.add((res, PROV.used, URIRef(c.iri)))
+    g.add((res, PROV.used, URIRef(decision.regla.iri)))
+    for v in decision.versiones_usadas:
+        g.add((res, REG.versionGrafo, URIRef(v)))
+    for n, u in enumerate(decision.unidades, start=1):
+        nodo = voc.resultado_unidad(ident, n)
+        g.add((nodo, RDF.type, REG.ResultadoUnidad))
+        g.add((nodo, DCTERMS.isPartOf, res))
+        g.add((nodo, REG.unidadEvaluada, URIRef(u.unidad)))
+        g.add((nodo, REG.porcentaje, Literal(porcentaje_decimal(u.porcentaje), datatype=XSD.decimal)))
+        g.add((nodo, REG.convalidable, Literal(u.convalidable)))
+    return _reemplazar(decision, resultado=str(res)), g
+
+
+def resultados(almacen: Almacen, programa: str | None = None) -> tuple[ResultadoGuardado, ...]:
+    """Resultados guardados, del más reciente al más antiguo, con ``desactualizado`` calculado ahora."""
+    params: dict[str, Node] = {}
+    if programa:
+        params["programa"] = URIRef(resolver(almacen, programa, CLASE_PROGRAMA, que="programa"))
+    res = consultas.catalogo().ejecutar(almacen, "resultados-equivalencia", params, Vista.COMPLETA)
+    return tuple(
+        ResultadoGuardado(
+            iri=str(f["resultado"]),
+            fecha=str(f["fecha"]),
+            regla=str(f["regla"]),
+            programa=str(f["programa"]),
+            porcentaje=_decimal(f["porcentaje"]) if "porcentaje" in f else None,
+            convalidables=int(f["convalidables"].toPython()) if "convalidables" in f else 0,
+            certificados=tuple(str(f.get("certificados", "")).split()),
+            desactualizado=bool(f["desactualizado"].toPython()),
+        )
+        for f in res.filas
+    )
+
+
+def alinear(almacen: Almacen, estandar: str, programa: str) -> Alineamiento:
+    """Cobertura de los criterios de una norma por los indicadores de un programa (diseño curricular)."""
+    est = resolver(almacen, estandar, CLASE_NORMA, que="estándar o perfil")
+    prog = resolver(almacen, programa, CLASE_PROGRAMA, que="programa")
+    res = consultas.catalogo().ejecutar(
+        almacen, "alineamiento", {"estandar": URIRef(est), "programa": [URIRef(prog)]}
+    )
+    unidades = []
+    total_criterios, total_suma = 0, Fraction(0)
+    for f in res.filas:
+        n = int(f["criterios"].toPython())
+        suma = Fraction(_decimal(f["suma"]))
+        total_criterios += n
+        total_suma += suma
+        unidades.append(
+            UnidadAlineada(
+                unidad=str(f["unidad"]),
+                codigo=str(f.get("codigoUnidad", _corto(str(f["unidad"])))),
+                etiqueta=str(f.get("etiquetaUnidad", "")),
+                criterios=n,
+                cubiertos=int(f["cubiertos"].toPython()),
+                parciales=int(f["parciales"].toPython()),
+                cobertura=suma / n if n else Fraction(0),
+            )
+        )
+    return Alineamiento(
+        est, prog, tuple(unidades), total_suma / total_criterios if total_criterios else Fraction(0)
+    )
+
+
+def matriz(almacen: Almacen, estandar: str, programa: str, regla: str | None = None) -> Matriz:
+    """Matriz indicadores × criterios con valoraciones, justificaciones y porcentajes por unidad.
+
+    Los porcentajes por unidad de decisión suponen certificadas todas las unidades de la norma: es lo
+    que el par puede dar como máximo, y lo que el analista ajusta al editar la matriz.
+    """
+    cat = consultas.catalogo()
+    est = resolver(almacen, estandar, CLASE_NORMA, que="estándar o perfil")
+    prog = resolver(almacen, programa, CLASE_PROGRAMA, que="programa")
+    la_regla = regla_aplicable(almacen, prog, regla)
+    codigos = {f.valoracion: f.codigo for f in valores_escala(almacen, la_regla.iri)}
+    est_filas = cat.ejecutar(almacen, "unidades-y-criterios-de-estandar", {"estandar": URIRef(est)}).filas
+    criterios = tuple(
+        dict.fromkeys(
+            (str(f["criterio"]), str(f["unidad"]), f"{f.get('numero', '')} {f.get('enunciado', '')}".strip())
+            for f in est_filas
+        )
+    )
+    unidades_norma = tuple(dict.fromkeys(str(f["unidad"]) for f in est_filas))
+    celdas_res = cat.ejecutar(
+        almacen, "matriz-equivalencia", {"estandar": URIRef(est), "programa": URIRef(prog)}
+    )
+    celdas = tuple(
+        CeldaMatriz(
+            correspondencia=str(f["correspondencia"]),
+            matriz=str(f["matriz"]) if "matriz" in f else None,
+            indicador=str(f["indicador"]),
+            criterio=str(f["criterio"]),
+            valoracion=str(f["valoracion"]) if "valoracion" in f else None,
+            codigo_valoracion=codigos.get(str(f.get("valoracion", "")), _corto(str(f.get("valoracion", "")))),
+            valor=_decimal(f["valor"]) if "valor" in f else None,
+            estado=str(f["estado"]) if "estado" in f else None,
+            codigo_estado=_corto(str(f.get("estado", ""))),
+            justificacion=str(f.get("justificacion", "")),
+            justificacion_mapeo=str(f["justificacionMapeo"]) if "justificacionMapeo" in f else None,
+            autor=str(f.get("autor", "")),
+            revisor=str(f.get("revisor", "")),
+            fecha=str(f.get("fecha", "")),
+            confianza=_decimal(f["confianza"]) if "confianza" in f else None,
+        )
+        for f in celdas_res.filas
+    )
+    unidades, _brechas, _usadas = _evaluar(
+        almacen, prog, la_regla, unidades_norma, {u: [] for u in unidades_norma}, con_brechas=False
+    )
+    indicadores = tuple((i.indicador, u.unidad, i.etiqueta) for u in unidades for i in u.indicadores)
+    etiquetas = _etiquetas(almacen, [est, prog, *(u.unidad for u in unidades), *(i[0] for i in indicadores)])
+    matrices = tuple(sorted({c.matriz for c in celdas if c.matriz}))
+    return Matriz(
+        estandar=est,
+        programa=prog,
+        regla=la_regla,
+        indicadores=tuple((i, u, etiquetas.get(i, e)) for i, u, e in indicadores),
+        criterios=criterios,
+        celdas=celdas,
+        unidades=tuple(_con_etiqueta(u, etiquetas) for u in unidades),
+        etiquetas=etiquetas,
+        matrices=matrices,
+    )
+
+
+@dataclass(frozen=True)
+class ValorEscala:
+    valoracion: str
+    codigo: str
+    valor: Decimal
+    etiqueta: str
+
+
+def valores_escala(almacen: Almacen, regla_iri: str) -> tuple[ValorEscala, ...]:
+    """Valores de la escala de una regla, del mayor al menor (códigos para hojas de cálculo)."""
+    res = consultas.catalogo().ejecutar(almacen, "valores-de-escala", {"regla": URIRef(regla_iri)})
+    return tuple(
+        ValorEscala(
+            str(f["valoracion"]), str(f.get("codigo", "")), _decimal(f["valor"]), str(f.get("etiqueta", ""))
+        )
+        for f in res.filas
+    )
+
+
+def resumen_programa(almacen: Almacen, programa: str, regla: str | None = None) -> tuple[FilaResumen, ...]:
+    """Un programa frente a cada norma que alcanza alguno de sus indicadores (también por mapeos)."""
+    prog = resolver(almacen, programa, CLASE_PROGRAMA, que="programa")
+    la_regla = regla_aplicable(almacen, prog, regla)
+    return _resumen(almacen, la_regla.iri, [prog])
+
+
+def resumen_global(almacen: Almacen) -> tuple[FilaResumen, ...]:
+    """Matriz resumen: cada par programa × norma con correspondencias, con la regla de cada programa.
+
+    Los programas se agrupan por regla aplicable (institución > tipo > matriz) y se evalúa cada grupo
+    con una sola consulta agregada en el almacén.
+    """
+    res = consultas.catalogo().ejecutar(almacen, "reglas-aplicables", {})
+    por_programa: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for f in res.filas:
+        por_programa[str(f["programa"])].append((int(f["prioridad"].toPython()), str(f["regla"])))
+    por_regla: dict[str, list[str]] = defaultdict(list)
+    for prog, opciones in por_programa.items():
+        mejor = min(p for p, _ in opciones)
+        reglas = sorted({r for p, r in opciones if p == mejor})
+        if len(reglas) == 1:  # los ambiguos no tienen regla: no entran en el resumen
+            por_regla[reglas[0]].append(prog)
+    filas: list[FilaResumen] = []
+    for r, progs in sorted(por_regla.items()):
+        filas.extend(_resumen(almacen, r, sorted(progs)))
+    return tuple(sorted(filas, key=lambda f: (f.programa_codigo, f.estandar_codigo)))
+
+
+# --- núcleo del cálculo ---------------------------------------------------------------------------------
+def _evaluar(
+    almacen: Almacen,
+    programa: str,
+    la_regla: Regla,
+    unidades_c: Sequence[str],
+    cert_por_unidad: Mapping[str, Sequence[str]],
+    *,
+    con_brechas: bool = True,
+) -> tuple[list[ResultadoUnidad], list[Brecha], set[str]]:
+    """Evalúa cada unidad de decisión del programa con las unidades certificadas C."""
+    cat = consultas.catalogo()
+    params = {
+        "programa": [URIRef(programa)],
+        "regla": [URIRef(la_regla.iri)],
+        "unidades": [URIRef(u) for u in unidades_c],
+    }
+    filas = cat.ejecutar(almacen, "convalidacion-por-indicador", params).filas
+    if not filas:
+        raise NoEncontrado(
+            f"El programa {_corto(programa)} no tiene módulos ni unidades que evaluar",
+            detalle="Compruebe que el programa está publicado y tiene reg:tieneModulo.",
+        )
+    dimensiones = [d.dimension for d in la_regla.dimensiones] or [DIMENSION_CRITERIOS]
+    orden_unidades: dict[str, str] = {}
+    indicadores: dict[str, dict[str, object]] = {}
+    sin_peso: set[str] = set()
+    usadas: set[str] = set()
+    for f in filas:
+        du = str(f["unidadDecision"])
+        orden_unidades.setdefault(du, str(f["modulo"]))
+        if "indicador" not in f:
+            continue
+        ind = str(f["indicador"])
+        if "peso" not in f:
+            sin_peso.add(du)
+            continue
+        datos = indicadores.setdefault(
+            ind,
+            {"du": du, "peso": _decimal(f["peso"]), "orden": _entero(f.get("orden")), "mejor": {}},
+        )
+        if "correspondencia" not in f:
+            continue
+        dim = str(f["dimension"])
+        mejor: dict[str, Evidencia] = datos["mejor"]  # type: ignore[assignment]
+        if (
+            dim not in dimensiones or dim in mejor
+        ):  # filas en orden: la primera de cada dimensión es el máximo
+            continue
+        unidad = str(f["unidad"])
+        certificada = str(f["unidadCertificada"])
+        usadas.update({unidad, certificada})
+        if "mapeo" in f:
+            usadas.add(str(f["mapeo"]))
+        mejor[dim] = Evidencia(
+            dimension=dim,
+            valor=_decimal(f["valor"]),
+            correspondencia=str(f["correspondencia"]),
+            valoracion=str(f["valoracion"]),
+            criterio=str(f["criterio"]),
+            unidad=unidad,
+            matriz=str(f["matriz"]) if "matriz" in f else None,
+            cadena=Eslabon(
+                unidad_certificada=certificada,
+                certificados=tuple(cert_por_unidad.get(certificada, ())),
+                unidad=unidad,
+                mapeo=str(f["mapeo"]) if "mapeo" in f else None,
+                predicado=str(f["predicado"]) if "predicado" in f else None,
+                sentido=str(f["sentido"]) if "sentido" in f else None,
+                factor=_decimal(f["factor"]),
+            ),
+        )
+    if sin_peso:
+        raise ReglaInaplicable(
+            "No se puede ponderar: la regla pondera por "
+            f"{_corto(la_regla.ponderacion)} y falta ese dato en "
+            + ", ".join(sorted(_corto(u) for u in sin_peso)),
+            detalle="Complete reg:creditos (o reg:horas / reg:horasTeoria y reg:horasPractica) en el programa.",
+        )
+    por_unidad: dict[str, list[ValorIndicador]] = {du: [] for du in orden_unidades}
+    for ind, datos in indicadores.items():
+        mejor = datos["mejor"]  # type: ignore[assignment]
+        principal = mejor.get(dimensiones[0]) if not la_regla.por_dimensiones else _mejor_de(mejor.values())
+        por_unidad[datos["du"]].append(  # type: ignore[index]
+            ValorIndicador(
+                indicador=ind,
+                etiqueta="",
+                orden=datos["orden"],  # type: ignore[arg-type]
+                peso=datos["peso"],  # type: ignore[arg-type]
+                valor=_valor_indicador(la_regla, mejor),
+                evidencia=principal,
+                por_dimension={d: mejor.get(d) for d in dimensiones} if la_regla.por_dimensiones else {},
+            )
+        )
+    vacias = [du for du, inds in por_unidad.items() if not inds]
+    if vacias:
+        raise UnidadSinIndicadores(
+            "Estas unidades de decisión no tienen indicadores de logro: "
+            + ", ".join(_corto(u) for u in vacias),
+            detalle="Una unidad sin indicadores no puede evaluarse (no es 100 % ni 0 %). Complete sus "
+            "capacidades e indicadores en el programa y vuelva a enviarlo.",
+        )
+    pesos_unidad = _pesos_unidad(almacen, programa, la_regla)
+    resultados_ud = [
+        _decidir_unidad(la_regla, du, orden_unidades[du], pesos_unidad.get(du), inds)
+        for du, inds in por_unidad.items()
+    ]
+    brechas = _brechas(almacen, params, indicadores) if con_brechas else []
+    return resultados_ud, brechas, usadas
+
+
+def _valor_indicador(la_regla: Regla, mejor: Mapping[str, Evidencia]) -> Decimal:
+    """Valor que se muestra por indicador: el de criterios, o el ponderado por dimensiones."""
+    if not la_regla.por_dimensiones:
+        ev = mejor.get(DIMENSION_CRITERIOS)
+        return ev.valor if ev else Decimal(0)
+    total = sum((d.peso for d in la_regla.dimensiones), Decimal(0))
+    if not total:
+        return Decimal(0)
+    suma = sum(
+        (d.peso * (mejor[d.dimension].valor if mejor.get(d.dimension) else 0) for d in la_regla.dimensiones),
+        Decimal(0),
+    )
+    return suma / total
+
+
+def _mejor_de(evidencias: Iterable[Evidencia]) -> Evidencia | None:
+    lista = sorted(evidencias, key=lambda e: e.valor, reverse=True)
+    return lista[0] if lista else None
+
+
+def _decidir_unidad(
+    la_regla: Regla, du: str, modulo: str, peso_unidad: Decimal | None, inds: list[ValorIndicador]
+) -> ResultadoUnidad:
+    """Σ peso·v / Σ peso (o congruencia ponderada por dimensiones) y la decisión exacta."""
+    inds.sort(key=lambda i: (i.orden if i.orden is not None else 10**9, i.indicador))
+    suma_pesos = sum((Fraction(i.peso) for i in inds), Fraction(0))
+    umbral = Fraction(la_regla.umbral)
+    if suma_pesos == 0:
+        raise ReglaInaplicable(
+            f"Los indicadores de {_corto(du)} suman peso 0",
+            detalle="Revise reg:peso de sus indicadores o los créditos/horas de la unidad.",
+        )
+    if not la_regla.por_dimensiones:
+        pct = sum((Fraction(i.peso) * Fraction(i.valor) for i in inds), Fraction(0)) / suma_pesos
+        return ResultadoUnidad(
+            du, modulo, "", "", peso_unidad, pct, la_regla.umbral, pct >= umbral, tuple(inds)
+        )
+    dims = []
+    for d in la_regla.dimensiones:
+        suma = sum(
+            (Fraction(i.peso) * Fraction(ev.valor) for i in inds if (ev := i.por_dimension.get(d.dimension))),
+            Fraction(0),
+        )
+        dims.append(ValorDimension(d.dimension, _corto(d.dimension), suma / suma_pesos, d.minimo, d.peso))
+    total_pesos = sum((Fraction(d.peso) for d in dims), Fraction(0))
+    pct = (
+        sum((Fraction(d.peso) * d.porcentaje for d in dims), Fraction(0)) / total_pesos
+        if total_pesos
+        else Fraction(0)
+    )
+    convalidable = pct >= umbral and all(d.cumple for d in dims)
+    return ResultadoUnidad(
+        du, modulo, "", "", peso_unidad, pct, la_regla.umbral, convalidable, tuple(inds), tuple(dims)
+    )
+
+
+def _agregar(la_regla: Regla, unidades: Sequence[ResultadoUnidad]) -> tuple[list[ResultadoModulo], Fraction]:
+    """Porcentaje de cada módulo y del programa con la agregación de la regla (las dos se informan)."""
+    por_modulo: dict[str, list[ResultadoUnidad]] = defaultdict(list)
+    for u in unidades:
+        por_modulo[u.modulo].append(u)
+    modulos = []
+    for mod, uds in por_modulo.items():
+        pooled, media = _combinar(uds)
+        elegido = media if la_regla.agregacion == _AGREGACION_MEDIA and media is not None else pooled
+        modulos.append(
+            ResultadoModulo(
+                mod,
+                "",
+                "",
+                elegido,
+                pooled,
+                media,
+                tuple(u.unidad for u in uds),
+                sum(u.convalidable for u in uds),
+            )
+        )
+    pooled, media = _combinar(unidades)
+    total = media if la_regla.agregacion == _AGREGACION_MEDIA and media is not None else pooled
+    return modulos, total
+
+
+def _combinar(uds: Sequence[ResultadoUnidad]) -> tuple[Fraction, Fraction | None]:
+    """(indicadores agrupados, media ponderada por peso de unidad —créditos u horas—)."""
+    pesos = sum((Fraction(i.peso) for u in uds for i in u.indicadores), Fraction(0))
+    if (
+        uds and uds[0].dimensiones
+    ):  # por dimensiones, el «agrupado» pondera cada unidad por su peso de indicadores
+        suma = sum(
+            (u.porcentaje * sum((Fraction(i.peso) for i in u.indicadores), Fraction(0)) for u in uds),
+            Fraction(0),
+        )
+    else:
+        suma = sum((Fraction(i.peso) * Fraction(i.valor) for u in uds for i in u.indicadores), Fraction(0))
+    pooled = suma / pesos if pesos else Fraction(0)
+    if any(u.peso_unidad is None for u in uds):
+        return pooled, None
+    total_w = sum((Fraction(u.peso_unidad) for u in uds), Fraction(0))  # type: ignore[arg-type]
+    media = (
+        sum((Fraction(u.peso_unidad) * u.porcentaje for u in uds), Fraction(0)) / total_w if total_w else None
+    )  # type: ignore[arg-type]
+    return pooled, media
+
+
+def _pesos_unidad(almacen: Almacen, programa: str, la_regla: Regla) -> dict[str, Decimal]:
+    """Peso de cada unidad de decisión en la media ponderada (créditos u horas, de los datos)."""
+    res = consultas.catalogo().ejecutar(
+        almacen,
+        "convalidacion-por-unidad",
+        {"programa": [URIRef(programa)], "regla": [URIRef(la_regla.iri)], "unidades": []},
+    )
+    return {str(f["unidadDecision"]): _decimal(f["pesoUnidad"]) for f in res.filas if "pesoUnidad" in f}
+
+
+def _brechas(
+    almacen: Almacen, params: Mapping[str, object], indicadores: Mapping[str, Mapping[str, object]]
+) -> list[Brecha]:
+    """Indicadores con v < 1, la correspondencia que documenta la brecha y qué los cubriría."""
+    res = consultas.catalogo().ejecutar(almacen, "brechas", params)  # type: ignore[arg-type]
+    por_ind: dict[str, dict[str, object]] = {}
+    for f in res.filas:
+        ind = str(f["indicador"])
+        b = por_ind.setdefault(
+            ind, {"du": str(f["unidadDecision"]), "valor": _decimal(f["valor"]), "cubren": []}
+        )
+        if "criterio" in f:
+            b["cubren"].append(  # type: ignore[union-attr]
+                Cobertura(str(f["criterio"]), str(f["unidad"]), str(f["norma"]), _decimal(f["valorPosible"]))
+            )
+    salida = []
+    for ind, b in por_ind.items():
+        mejor = indicadores.get(ind, {}).get("mejor", {})
+        ev = mejor.get(DIMENSION_CRITERIOS) if isinstance(mejor, dict) else None
+        salida.append(
+            Brecha(
+                indicador=ind,
+                etiqueta="",
+                unidad_decision=str(b["du"]),
+                valor=b["valor"],  # type: ignore[arg-type]
+                documentada=ev.correspondencia if ev else None,
+                cubririan=tuple(dict.fromkeys(b["cubren"])),  # type: ignore[arg-type]
+            )
+        )
+    return salida
+
+
+def _resumen(almacen: Almacen, regla_iri: str, programas: Sequence[str]) -> list[FilaResumen]:
+    """Combina numeradores por norma, denominadores por unidad y cobertura en filas del resumen."""
+    cat = consultas.catalogo()
+    la_regla = regla(almacen, regla_iri)
+    progs = [URIRef(p) for p in programas]
+    base = cat.ejecutar(
+        almacen, "convalidacion-por-unidad", {"programa": progs, "regla": [URIRef(regla_iri)], "unidades": []}
+    )
+    unidades: dict[str, list[tuple[str, Fraction, Decimal | None]]] = defaultdict(list)
+    for f in base.filas:
+        unidades[str(f["programa"])].append(
+            (
+                str(f["unidadDecision"]),
+                Fraction(_decimal(f["sumaPesos"])),
+                _decimal(f["pesoUnidad"]) if "pesoUnidad" in f else None,
+            )
+        )
+    num = cat.ejecutar(
+        almacen, "equivalencia-por-estandar", {"programa": progs, "regla": [URIRef(regla_iri)]}
+    )
+    numeradores: dict[tuple[str, str], dict[str, Fraction]] = defaultdict(dict)
+    for f in num.filas:
+        numeradores[(str(f["programa"]), str(f["estandar"]))][str(f["unidadDecision"])] = Fraction(
+            _decimal(f["sumaPonderada"])
+        )
+    cob = cat.ejecutar(almacen, "cobertura-por-estandar", {"programa": progs})
+    coberturas = {
+        (str(f["programa"]), str(f["estandar"])): Fraction(_decimal(f["sumaCobertura"]))
+        / int(f["criterios"].toPython())
+        for f in cob.filas
+    }
+    pares = set(numeradores) | set(coberturas)
+    codigos = _etiquetas(almacen, [*programas, *{e for _p, e in pares}], codigos=True)
+    umbral = Fraction(la_regla.umbral)
+    filas = []
+    for prog, est in pares:
+        uds = unidades.get(prog, [])
+        nums = numeradores.get((prog, est), {})
+        conv = 0
+        suma_num, suma_den, suma_media, suma_w, media_ok = (
+            Fraction(0),
+            Fraction(0),
+            Fraction(0),
+            Fraction(0),
+            True,
+        )
+        for du, den, w in uds:
+            n = nums.get(du, Fraction(0))
+            pct = n / den if den else Fraction(0)
+            conv += bool(den) and n >= umbral * den
+            suma_num += n
+            suma_den += den
+            if w is None:
+                media_ok = False
+            else:
+                suma_media += Fraction(w) * pct
+                suma_w += Fraction(w)
+        pooled = suma_num / suma_den if suma_den else Fraction(0)
+        media = suma_media / suma_w if media_ok and suma_w else None
+        total = media if la_regla.agregacion == _AGREGACION_MEDIA and media is not None else pooled
+        filas.append(
+            FilaResumen(
+                programa=prog,
+                programa_codigo=codigos.get(prog, _corto(prog)),
+                estandar=est,
+                estandar_codigo=codigos.get(est, _corto(est)),
+                regla=regla_iri,
+                unidades_decision=len(uds),
+                convalidables=conv,
+                porcentaje=total,
+                cobertura=coberturas.get((prog, est)),
+            )
+        )
+    return sorted(filas, key=lambda f: (f.programa_codigo, f.estandar_codigo))
+
+
+# --- auxiliares -------------------------------------------------------------------------------------------
+def _avisos_certificados(certs: Sequence[Certificado]) -> list[str]:
+    avisos = []
+    for c in certs:
+        if c.vencido:
+            avisos.append(
+                f"El certificado {c.codigo} venció el {c.vigente_hasta:%d/%m/%Y} y NO se tiene en cuenta: "
+                "la persona debe renovarlo o presentar uno vigente."
+            )
+        if c.version_desactualizada:
+            avisos.append(
+                f"El certificado {c.codigo} certifica la norma {c.norma_codigo or _corto(c.norma or '')}"
+                f"{' versión ' + c.norma_version if c.norma_version else ''}, que ya tiene una versión más "
+                f"nueva vigente ({', '.join(c.normas_nuevas)}): se tiene en cuenta, pero la comisión debe "
+                "valorar los cambios entre versiones."
+            )
+        if not c.unidades:
+            avisos.append(
+                f"El certificado {c.codigo} no indica unidades certificadas ni una norma con unidades."
+            )
+    return avisos
+
+
+def _etiquetas(almacen: Almacen, recursos: Iterable[str], *, codigos: bool = False) -> dict[str, str]:
+    """Etiqueta legible de cada recurso («código — enunciado»); con ``codigos``, solo el código."""
+    lista = [URIRef(r) for r in dict.fromkeys(r for r in recursos if r)]
+    if not lista:
+        return {}
+    res = consultas.catalogo().ejecutar(almacen, "etiquetas", {"recursos": lista}, Vista.COMPLETA)
+    salida: dict[str, str] = {}
+    for f in res.filas:
+        r = str(f["recurso"])
+        codigo = str(f.get("codigo") or f.get("numero") or "")
+        etiqueta = str(f.get("etiqueta", ""))
+        if codigos:
+            salida[r] = codigo or _corto(r)
+            continue
+        salida[r] = " — ".join(x for x in (codigo, etiqueta) if x) or _corto(r)
+        if codigo:
+            salida[f"codigo:{r}"] = codigo
+        if "norma" in f:
+            salida[f"norma:{r}"] = str(f["norma"])
+    return salida
+
+
+def _versiones_usadas(almacen: Almacen, recursos: Iterable[str]) -> tuple[str, ...]:
+    lista = [URIRef(r) for r in dict.fromkeys(recursos) if r]
+    res = consultas.catalogo().ejecutar(almacen, "grafos-de-recursos", {"recursos": lista}, Vista.COMPLETA)
+    return tuple(sorted({str(f["grafo"]) for f in res.filas}))
+
+
+def _criterios_usados(unidades: Iterable[ResultadoUnidad]) -> list[str]:
+    salida = []
+    for u in unidades:
+        for i in u.indicadores:
+            evs = [i.evidencia, *i.por_dimension.values()]
+            for ev in evs:
+                if ev is not None:
+                    salida += [ev.criterio, ev.unidad, ev.cadena.unidad_certificada]
+                    if ev.cadena.mapeo:
+                        salida.append(ev.cadena.mapeo)
+    return salida
+
+
+def _con_etiqueta(u: ResultadoUnidad, etiquetas: Mapping[str, str]) -> ResultadoUnidad:
+    inds = tuple(
+        _reemplazar(i, etiqueta=etiquetas.get(i.indicador, _corto(i.indicador))) for i in u.indicadores
+    )
+    return _reemplazar(
+        u,
+        codigo=etiquetas.get(f"codigo:{u.unidad}", _corto(u.unidad)),
+        etiqueta=etiquetas.get(u.unidad, _corto(u.unidad)),
+        indicadores=inds,
+    )
+
+
+def _modulo_con_etiqueta(m: ResultadoModulo, etiquetas: Mapping[str, str]) -> ResultadoModulo:
+    return _reemplazar(
+        m,
+        codigo=etiquetas.get(f"codigo:{m.modulo}", _corto(m.modulo)),
+        etiqueta=etiquetas.get(m.modulo, _corto(m.modulo)),
+    )
+
+
+def _brecha_con_etiqueta(b: Brecha, etiquetas: Mapping[str, str]) -> Brecha:
+    return _reemplazar(b, etiqueta=etiquetas.get(b.indicador, _corto(b.indicador)))
+
+
+def _con_motivo(r: Regla, motivo: str) -> Regla:
+    return _reemplazar(r, motivo=motivo)
+
+
+def _reemplazar(obj, **cambios):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(obj, **cambios)
+
+
+def _decimal(t: Node | None, por_defecto: Decimal | None = None) -> Decimal:
+    """Decimal exacto desde el lexical de un literal (nunca pasa por ``float``)."""
+    if t is None:
+        if por_defecto is None:
+            raise ReglaInaplicable("Falta un valor numérico en los datos")
+        return por_defecto
+    return Decimal(str(t))
+
+
+def _entero(t: Node | None) -> int | None:
+    try:
+        return int(str(t)) if t is not None else None
+    except ValueError:
+        return None
+
+
+def _fecha(t: Node | None) -> date | None:
+    if t is None:
+        return None
+    try:
+        return date.fromisoformat(str(t)[:10])
+    except ValueError:
+        return None
+
+
+def _corto(iri: str | URIRef) -> str:
+    """Último segmento de un IRI (o el nombre local tras «#»), para mensajes."""
+    texto = str(iri)
+    return texto.rsplit("#", 1)[-1] if "#" in texto else texto.rstrip("/").rsplit("/", 1)[-1]
