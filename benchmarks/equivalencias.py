@@ -119,11 +119,39 @@ class Datos:
     """(IRI del certificado, IRI del programa) para las decisiones."""
 
 
-def preparar(carpeta: Path, escala: Escala, n_cert: int) -> Datos:
-    """Escribe N-Quads: referencia + registro sintético + certificados (uno por programa elegido)."""
+GRAFO_UNICO = "https://w3id.org/registro/grafo/envio/sintetico/todo/v1"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def preparar(carpeta: Path, escala: Escala, n_cert: int, *, unico: bool) -> Datos:
+    """Escribe N-Quads: registro sintético + certificados (uno por programa elegido).
+
+    ``unico``: todos los envíos sintéticos en UN grafo de versión (la vista vigente tiene entonces
+    un puñado de grafos, como la tendría con una vista materializada); si no, un grafo por envío,
+    como los deja la ingesta (miles de grafos en la vista).
+    """
     ruta = carpeta / "datos.nq"
     with ruta.open("w", encoding="utf-8") as salida:
         resumen = escribir_nquads(salida, escala, semilla=7)
+    grafos = resumen.grafos
+    if unico:
+        grafos = 2
+        registro = "<https://w3id.org/registro/grafo/registro>"
+        unificado = carpeta / "unico.nq"
+        with ruta.open(encoding="utf-8") as f, unificado.open("w", encoding="utf-8") as salida:
+            for linea in f:
+                cuerpo, _, grafo = linea.rstrip(" .\n").rpartition(" ")
+                if grafo == registro and "/grafo/envio/" in linea.split(" ", 1)[0]:
+                    continue  # metadatos de las versiones individuales (ya no existen)
+                if "/grafo/envio/" in grafo:
+                    grafo = f"<{GRAFO_UNICO}>"
+                salida.write(f"{cuerpo} {grafo} .\n")
+            reg = "https://w3id.org/registro/ontologia#"
+            for p_, o in (("vigente", "true"), ("publico", "true")):
+                salida.write(
+                    f'<{GRAFO_UNICO}> <{reg}{p_}> "{o}"^^<{XSD_BOOLEAN}> {registro} .\n'
+                )
+        unificado.replace(ruta)
     # Certificados: para n programas, todas las unidades del estándar de su matriz (leídas del N-Quads).
     matrices: list[tuple[str, str]] = []
     unidades: dict[str, list[str]] = {}
@@ -159,7 +187,7 @@ def preparar(carpeta: Path, escala: Escala, n_cert: int) -> Datos:
             for u in unidades[est][:3]:
                 salida.write(f"<{c}> <{reg}certificaUnidad> <{u}> <{g}> .\n")
             certs.append((c, prog))
-    return Datos(ruta, resumen.tripletas, resumen.grafos, tuple(certs))
+    return Datos(ruta, resumen.tripletas, grafos, tuple(certs))
 
 
 def almacen_oxigraph(carpeta: Path, datos: Datos) -> AlmacenOxigraph:
@@ -185,29 +213,23 @@ def almacen_rdflib(datos: Datos, ox_almacen: AlmacenOxigraph) -> AlmacenRdflib:
 
 
 # --- mediciones ------------------------------------------------------------------------------------------
-def cronometrar(funcion: Callable[[], object], repeticiones: int, tope: float | None = None) -> list[float]:
-    """Segundos de cada repetición; con ``tope`` se abandona (y se devuelve [inf]) si una tarda más."""
-    tiempos = []
-    for _ in range(repeticiones):
-        if tope is None:
-            t0 = time.perf_counter()
-            funcion()
-            tiempos.append(time.perf_counter() - t0)
-            continue
-        resultado: list[float] = []
+def cronometrar(funcion: Callable[[], object], tope: float | None = None) -> float:
+    """Segundos de una ejecución; con ``tope``, ``inf`` si tarda más (el hilo se abandona)."""
+    if tope is None:
+        t0 = time.perf_counter()
+        funcion()
+        return time.perf_counter() - t0
+    resultado: list[float] = []
 
-        def correr() -> None:
-            t0 = time.perf_counter()
-            funcion()
-            resultado.append(time.perf_counter() - t0)
+    def correr() -> None:
+        t0 = time.perf_counter()
+        funcion()
+        resultado.append(time.perf_counter() - t0)
 
-        hilo = threading.Thread(target=correr, daemon=True)
-        hilo.start()
-        hilo.join(tope)
-        if not resultado:
-            return [float("inf")]
-        tiempos.append(resultado[0])
-    return tiempos
+    hilo = threading.Thread(target=correr, daemon=True)
+    hilo.start()
+    hilo.join(tope)
+    return resultado[0] if resultado else float("inf")
 
 
 @dataclass(frozen=True)
@@ -219,23 +241,27 @@ class Cifras:
     filas_global: int
 
 
-def medir(a: Almacen, datos: Datos, n_decisiones: int, tope: float | None = None) -> Cifras:
+def medir(
+    a: Almacen, datos: Datos, n_decisiones: int, tope: float | None = None, *, sin_resumenes: bool = False
+) -> Cifras:
+    """p50 de ``n_decisiones`` convalidaciones distintas, un programa frente a todo y el resumen global."""
     certs = datos.certificados[:n_decisiones]
-    eq.convalidar(
-        a, certificados=[certs[0][0]], programa=certs[0][1], guardar=False, hoy=HOY
-    )  # calentamiento
+    if tope is None:  # calentamiento (con tope, la primera medición ya avisa si es inviable)
+        eq.convalidar(a, certificados=[certs[0][0]], programa=certs[0][1], guardar=False, hoy=HOY)
     tiempos = []
     for c, p in certs:
         t = cronometrar(
-            lambda c=c, p=p: eq.convalidar(a, certificados=[c], programa=p, guardar=False, hoy=HOY), 1, tope
+            lambda c=c, p=p: eq.convalidar(a, certificados=[c], programa=p, guardar=False, hoy=HOY), tope
         )
-        tiempos += t
-        if t[0] == float("inf"):
+        tiempos.append(t)
+        if t == float("inf"):
             break
+    if sin_resumenes:
+        return Cifras(statistics.median(tiempos), len(tiempos), float("nan"), float("nan"), 0)
     prog = certs[0][1]
-    t_prog = cronometrar(lambda: eq.resumen_programa(a, prog), 1, tope)[0]
+    t_prog = cronometrar(lambda: eq.resumen_programa(a, prog), tope)
     filas: list[int] = []
-    t_glob = cronometrar(lambda: filas.append(len(eq.resumen_global(a))), 1, tope)[0]
+    t_glob = cronometrar(lambda: filas.append(len(eq.resumen_global(a))), tope)
     return Cifras(statistics.median(tiempos), len(tiempos), t_prog, t_glob, filas[0] if filas else -1)
 
 
@@ -260,10 +286,17 @@ def main(argv: list[str] | None = None) -> int:
         "--tope-rdflib", type=float, default=600.0, help="Segundos máximos por medición de rdflib."
     )
     p.add_argument("--sin-rdflib", action="store_true")
+    p.add_argument(
+        "--decisiones-por-envio",
+        type=int,
+        default=5,
+        help="Decisiones medidas con un grafo por envío (lento: la vista es una lista de grafos).",
+    )
     p.add_argument("--anotar", action="store_true", help="Añade las cifras a benchmarks/RESULTADOS.md.")
     args = p.parse_args(argv)
     grande = NACIONAL if not args.rapido else _dividir(NACIONAL, 50)
-    pequena = _dividir(NACIONAL, args.escala_rdflib if not args.rapido else 200)
+    divisor = args.escala_rdflib if not args.rapido else 200
+    pequena = _dividir(NACIONAL, divisor)
     lineas: list[str] = []
 
     def informar(texto: str) -> None:
@@ -272,32 +305,34 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-eq-") as tmp:
         carpeta = Path(tmp)
-        # 1) Escala grande: solo Oxigraph embebido.
+        # 1) Escala grande, vista vigente de pocos grafos: solo Oxigraph embebido.
         (carpeta / "g").mkdir()
         t0 = time.perf_counter()
-        datos = preparar(carpeta / "g", grande, args.decisiones)
+        datos = preparar(carpeta / "g", grande, args.decisiones, unico=True)
         a = almacen_oxigraph(carpeta / "g", datos)
         informar(
-            f"Escala grande: {datos.tripletas:,} tripletas sintéticas en {datos.grafos:,} grafos de versión; "
-            f"{_correspondencias(grande):,} correspondencias; generado y cargado en {time.perf_counter() - t0:.0f} s."
+            f"Escala grande: {datos.tripletas:,} tripletas sintéticas ({_correspondencias(grande):,} "
+            f"correspondencias), todos los envíos en un grafo de versión; generado y cargado en "
+            f"{time.perf_counter() - t0:.0f} s."
         )
         c = medir(a, datos, args.decisiones)
         informar(
             f"  Oxigraph embebido: decisión p50 {_ms(c.decision_p50)} (n={c.decision_n}); programa frente a "
-            f"todas las normas {_ms(c.programa)}; matriz resumen completa {_ms(c.global_)} ({c.filas_global:,} pares)."
+            f"todas las normas {_ms(c.programa)}; matriz resumen completa {_ms(c.global_)} "
+            f"({c.filas_global:,} pares)."
         )
         a.cerrar()
-        # 2) Subconjunto: los dos motores, mismos datos, mismo proceso.
         if not args.sin_rdflib:
+            # 2) Subconjunto, mismos datos, mismo proceso: Oxigraph frente a rdflib.
             (carpeta / "p").mkdir()
-            datos_p = preparar(carpeta / "p", pequena, args.decisiones)
+            datos_p = preparar(carpeta / "p", pequena, args.decisiones, unico=True)
             a_ox = almacen_oxigraph(carpeta / "p", datos_p)
             t0 = time.perf_counter()
             a_rd = almacen_rdflib(datos_p, a_ox)
             carga_rd = time.perf_counter() - t0
             informar(
-                f"Subconjunto 1/{args.escala_rdflib if not args.rapido else 200}: {datos_p.tripletas:,} tripletas, "
-                f"{datos_p.grafos:,} grafos (rdflib tardó {carga_rd:.0f} s en cargarlo)."
+                f"Subconjunto 1/{divisor}: {datos_p.tripletas:,} tripletas (rdflib tardó {carga_rd:.0f} s en "
+                "cargarlo)."
             )
             ox_c = medir(a_ox, datos_p, args.decisiones)
             rd_c = medir(a_rd, datos_p, min(args.decisiones, 20), tope=args.tope_rdflib)
@@ -315,6 +350,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_cociente(rd_c.global_, ox_c.global_)}."
             )
             a_ox.cerrar()
+        # 3) Subconjunto con un grafo por envío (como lo deja hoy la ingesta): coste de la vista-lista.
+        (carpeta / "e").mkdir()
+        datos_e = preparar(carpeta / "e", pequena, args.decisiones, unico=False)
+        a_e = almacen_oxigraph(carpeta / "e", datos_e)
+        n = max(1, args.decisiones_por_envio)
+        c_e = medir(a_e, datos_e, n, tope=args.tope_rdflib, sin_resumenes=True)
+        informar(
+            f"Subconjunto 1/{divisor} con un grafo por envío ({datos_e.grafos:,} grafos en la vista): "
+            f"decisión p50 {_ms(c_e.decision_p50)} (n={c_e.decision_n}); con todo en un grafo, "
+            f"{_ms(ox_c.decision_p50) if not args.sin_rdflib else '—'}."
+        )
+        a_e.cerrar()
     if args.anotar:
         anotar(lineas, argv if argv is not None else sys.argv[1:])
     return 0
@@ -336,7 +383,10 @@ def _correspondencias(e: Escala) -> int:
 def anotar(lineas: list[str], argv: list[str]) -> None:
     ruta = Path(__file__).resolve().parent / "RESULTADOS.md"
     cabecera = "" if ruta.is_file() else "# Resultados de los benchmarks\n"
-    maquina = f"{platform.machine()}, {os.cpu_count()} núcleos, Python {platform.python_version()}, {platform.system()}"
+    maquina = (
+        f"{platform.machine()}, {os.cpu_count()} núcleos, "
+        f"Python {platform.python_version()}, {platform.system()}"
+    )
     texto = [
         cabecera,
         f"\n## Motor de equivalencias ({date.today().isoformat()})\n",

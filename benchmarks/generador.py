@@ -330,6 +330,10 @@ def poblar(almacen: object, escala: Escala, semilla: int = 7, carpeta: Path | No
         # lenient: el texto lo acaba de escribir este módulo (IRI y literales válidos por construcción).
         almacen.store.bulk_load(path=str(ruta), format=ox.RdfFormat.N_QUADS, lenient=True)  # type: ignore[attr-defined]
         almacen.invalidar_vista()  # type: ignore[attr-defined]
+        # Las versiones escritas a mano deben entrar en las uniones vigentes (como haría publicar).
+        from registro import versiones
+
+        versiones.reconstruir_uniones(almacen)  # type: ignore[arg-type]
         carga = time.perf_counter() - inicio
     return Resumen(resumen.tripletas, resumen.grafos, resumen.segundos + carga,
                    resumen.estandares, resumen.instituciones)

@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             total_pares + pares,
         )
         lineas.append(
-            f"{est.rsplit('/', 1)[-1]} × {prog.rsplit('/', 1)[-1]}: {len(aprobados)} indicadores, {pares} pares aprobados; "
+            f"{est.rsplit('/', 1)[-1]} × {prog.rsplit('/', 1)[-1]}: {len(aprobados)} indicadores, "
+            f"{pares} pares aprobados; "
             f"precisión@1 {p1 / len(aprobados):.2f}, exhaustividad@3 {r3 / pares:.2f}"
         )
     lineas.append(

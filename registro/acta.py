@@ -58,7 +58,8 @@ def _cadena(d: eq.Decision) -> Callable[[eq.Eslabon], str]:
             return f"{certs} → {d.codigo(e.unidad)} (certificada)"
         return (
             f"{certs} → {d.codigo(e.unidad_certificada)} → mapeo {_corto(e.mapeo)} ({_corto(e.predicado)}"
-            f"{', leído en sentido inverso' if e.sentido == 'inverso' else ''}, factor {e.factor}) → {d.codigo(e.unidad)}"
+            f"{', leído en sentido inverso' if e.sentido == 'inverso' else ''}, factor {e.factor})"
+            f" → {d.codigo(e.unidad)}"
         )
 
     return texto
@@ -202,7 +203,8 @@ def pdf(d: eq.Decision, resolucion: Resolucion | None = None) -> bytes:
     filas = []
     for u in d.unidades:
         dims = "; ".join(
-            f"{_corto(x.dimension).replace('Dimension', '')} {pct(x.porcentaje)}{'' if x.cumple else ' (bajo el mínimo)'}"
+            f"{_corto(x.dimension).replace('Dimension', '')} {pct(x.porcentaje)}"
+            f"{'' if x.cumple else ' (bajo el mínimo)'}"
             for x in u.dimensiones
         )
         filas.append(

@@ -46,6 +46,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.parsers import expat
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -255,6 +256,7 @@ def analizar(
     fmt = detectar_formato(nombre, cuerpo, formato)
     if fmt == "rdfxml":
         _rechazar_dtd(texto, nombre)
+        _exigir_xml_completo(cuerpo, nombre)
     elif fmt == "jsonld":
         _revisar_jsonld(texto, nombre)
     with sin_red():
@@ -318,6 +320,28 @@ def _rechazar_dtd(texto: str, nombre: str | None) -> None:
         detalle="Las entidades XML permiten ataques de expansión (p. ej. «billion laughs») y lecturas de "
         "archivos. Quite la declaración DOCTYPE y escriba el texto directamente, o envíe Turtle.",
     )
+
+
+def _exigir_xml_completo(cuerpo: bytes, nombre: str | None) -> None:
+    """El RDF/XML debe ser XML bien formado: un archivo **truncado** no se acepta a medias.
+
+    Por qué: el analizador RDF/XML de Oxigraph entrega las tripletas leídas hasta el corte sin quejarse
+    de los elementos sin cerrar (medido con el programa piloto cortado al 55 %); si el corte cae entre
+    dos descripciones, el resultado podría ser conforme y se publicaría un conjunto incompleto. expat
+    (biblioteca estándar, en C) comprueba la buena formación en milisegundos; sin DTD (ya rechazada) no
+    hay entidades que expandir ni nada que descargar.
+    """
+    analizador = expat.ParserCreate()
+    analizador.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        analizador.Parse(cuerpo, True)
+    except expat.ExpatError as exc:
+        raise EntradaInvalida(
+            f"Error de sintaxis RDF/XML: el XML no está bien formado ({expat.ErrorString(exc.code)})",
+            donde=_donde(nombre, exc.lineno, exc.offset + 1),
+            detalle="Si el archivo está cortado (descarga o copia incompleta), vuelva a exportarlo entero; "
+            "si no, revise que cada etiqueta abierta se cierre.",
+        ) from exc
 
 
 def _revisar_jsonld(texto: str, nombre: str | None) -> None:
@@ -417,7 +441,6 @@ def _parsear(
                     "archivo). Si el archivo es pequeño, revise que no tenga listas o nodos anidados sin "
                     "fin.",
                 )
-            _revisar_cuadrupla(quad, nombre)
             cuadruplas.append(quad)
     except SyntaxError as exc:
         linea, columna = _posicion(exc)
@@ -432,7 +455,15 @@ def _parsear(
     agregar = grafo.add
     try:
         for quad in cuadruplas:
-            agregar((_termino(quad.subject), _termino(quad.predicate), _termino(quad.object)))
+            s, p, o = _termino(quad.subject), _termino(quad.predicate), _termino(quad.object)
+            if (
+                len(s) > LONGITUD_MAXIMA_IRI
+                or len(p) > LONGITUD_MAXIMA_IRI
+                or len(o) > min(LONGITUD_MAXIMA_IRI, LONGITUD_MAXIMA_LITERAL)
+                or (isinstance(o, Literal) and _NO_XML.search(o) is not None)
+            ):
+                _revisar_tripleta(s, p, o, nombre)
+            agregar((s, p, o))
     except _TerminoNoAdmitido as exc:
         raise EntradaInvalida(
             "El envío usa tripletas citadas (RDF 1.2 / RDF-star), que el registro no admite",
@@ -442,33 +473,55 @@ def _parsear(
     return grafo
 
 
-def _revisar_cuadrupla(quad: ox.Quad, nombre: str | None) -> None:
+def revisar_grafo(
+    grafo: Graph, nombre: str | None = None, *, tripletas_maximas: int = TRIPLETAS_MAXIMAS
+) -> None:
+    """Los mismos topes que ``analizar`` (tripletas, longitudes, caracteres) para un grafo ya construido.
+
+    Lo usan las vías que no pasan por el analizador RDF (planillas): un CSV puede traer caracteres de
+    control que ningún formato de salida XML admite.
+    """
+    if len(grafo) > tripletas_maximas:
+        raise EntradaDemasiadoGrande(
+            f"El envío tiene más de {tripletas_maximas:,} tripletas",
+            donde=nombre,
+            detalle="Divida el envío en conjuntos más pequeños (p. ej. un programa o una norma por archivo).",
+        )
+    for s, p, o in grafo:
+        _revisar_tripleta(s, p, o, nombre)
+
+
+def _revisar_tripleta(s: Node, p: Node, o: Node, nombre: str | None) -> None:
+    iris = [str(t) for t in (s, p, o) if isinstance(t, URIRef)]
+    _revisar_terminos(s.n3(), p.n3(), iris, str(o) if isinstance(o, Literal) else None, nombre)
+
+
+def _revisar_terminos(
+    sujeto: str, predicado: str, iris: list[str], literal: str | None, nombre: str | None
+) -> None:
     """Longitud de IRIs y literales, y caracteres que ningún formato de salida XML puede llevar."""
-    for termino in (quad.subject, quad.predicate, quad.object):
-        if isinstance(termino, ox.NamedNode) and len(termino.value) > LONGITUD_MAXIMA_IRI:
+    for iri in iris:
+        if len(iri) > LONGITUD_MAXIMA_IRI:
             raise EntradaInvalida(
-                f"Un IRI tiene {len(termino.value):,} caracteres (máximo {LONGITUD_MAXIMA_IRI:,})",
+                f"Un IRI tiene {len(iri):,} caracteres (máximo {LONGITUD_MAXIMA_IRI:,})",
                 donde=nombre,
-                detalle=f"IRI: {termino.value[:80]}… Los IRI del registro son cortos "
-                "(https://w3id.org/registro/id/inst/…).",
+                detalle=f"IRI: {iri[:80]}… Los IRI del registro son cortos (https://w3id.org/registro/id/inst/…).",
             )
-    objeto = quad.object
-    if not isinstance(objeto, ox.Literal):
+    if literal is None:
         return
-    texto = objeto.value
-    sujeto = str(quad.subject)[:120]
-    if len(texto) > LONGITUD_MAXIMA_LITERAL:
+    donde = f"{sujeto[:120]} {predicado}"
+    donde = f"{nombre}: {donde}" if nombre else donde
+    if len(literal) > LONGITUD_MAXIMA_LITERAL:
         raise EntradaInvalida(
-            f"Un texto tiene {len(texto):,} caracteres (máximo {LONGITUD_MAXIMA_LITERAL:,})",
-            donde=f"{nombre}: {sujeto} {quad.predicate}" if nombre else f"{sujeto} {quad.predicate}",
+            f"Un texto tiene {len(literal):,} caracteres (máximo {LONGITUD_MAXIMA_LITERAL:,})",
+            donde=donde,
             detalle="Acorte el texto; los documentos largos se enlazan con una URL en vez de copiarse.",
         )
-    prohibido = _NO_XML.search(texto)
+    prohibido = _NO_XML.search(literal)
     if prohibido is not None:
-        codigo = f"U+{ord(prohibido.group()):04X}"
         raise EntradaInvalida(
-            f"Un texto contiene el carácter de control {codigo}, que no se admite",
-            donde=f"{nombre}: {sujeto} {quad.predicate}" if nombre else f"{sujeto} {quad.predicate}",
+            f"Un texto contiene el carácter de control U+{ord(prohibido.group()):04X}, que no se admite",
+            donde=donde,
             detalle=f"Posición {prohibido.start() + 1} del texto. Quite el carácter (suele venir de copiar "
             "desde otro programa); solo se admiten tabuladores y saltos de línea.",
         )

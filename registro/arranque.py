@@ -94,7 +94,8 @@ def publicar_sin_validar(almacen: Almacen, inst: str, clave: str, contenido: byt
     g = Graph()
     g.parse(data=contenido, format="turtle")
     return versiones.publicar(
-        almacen, inst, clave, g, sha256=versiones.huella(contenido), version_formas=recursos.huella_ontologia()
+        almacen, inst, clave, g,
+        sha256=versiones.huella(contenido), version_formas=recursos.huella_ontologia(),
     )
 
 
@@ -122,6 +123,9 @@ def iniciar(
     avisar(f"Ontología: {len(ontologia)} tripletas; referencia: {len(referencia)} tripletas.")
     almacen.reemplazar_grafos(grafos_fijos, " ;\n".join(extra))
 
+    if not versiones.uniones_al_dia(almacen):
+        avisar("Reconstruyendo las uniones de versiones vigentes…")
+        versiones.reconstruir_uniones(almacen)
     nuevas: list[str] = []
     if con_piloto:
         publicar = publicador or publicar_sin_validar

@@ -6,9 +6,9 @@ pocos procesos hijos (``registro.trabajador_sparql``) con una instantánea de so
 consulta supera ``tiempo_maximo_consulta``, su proceso se **mata** (el trabajo se detiene de verdad) y
 se arranca otro. El servidor nunca evalúa consultas públicas en su propio proceso.
 
-Frescura: la instantánea se rehace cuando cambia la vista pública del almacén (toda escritura invalida la
-vista en caché de ``Almacen``; el objeto ``VistaGrafos`` nuevo es la señal). Rehacerla cuesta una copia
-por enlaces duros en disco (decenas de ms) o un volcado de los grafos públicos en memoria.
+Frescura: la instantánea se rehace cuando cambian los grafos de la vista pública (cada versión aceptada es
+un grafo nuevo) o tras ``invalidar()``. Rehacerla cuesta un volcado del almacén y una carga masiva:
+milisegundos con el piloto, decenas de segundos a escala nacional.
 
 ``EjecutorEnProceso`` es la alternativa sin procesos (``trabajadores_sparql = 0`` o backends sin
 instantáneas): el tiempo máximo solo deja de *esperar* (respuesta 503), pero la consulta sigue
@@ -137,6 +137,9 @@ class EjecutorSparql(ABC):
 
     def cerrar(self) -> None:  # noqa: B027 - opcional
         """Libera procesos y archivos temporales."""
+
+    def invalidar(self) -> None:  # noqa: B027 - opcional
+        """Fuerza a releer los datos públicos (tras escribir un grafo público ya existente)."""
 
     def interna(
         self,
@@ -282,6 +285,7 @@ class PoolTrabajadores(EjecutorSparql):
         self._todos: set[int] = set()
         self._instantanea: _Instantanea | None = None
         self._cerrado = False
+        self._forzar = False
         self.reinicios = 0
         """Trabajadores matados por tiempo agotado (para pruebas y métricas)."""
 
@@ -298,6 +302,11 @@ class PoolTrabajadores(EjecutorSparql):
             nuevos.append(self._arrancar(inst))
         with self._cerrojo:
             self._libres.extend(nuevos)
+
+    def invalidar(self) -> None:
+        """La próxima consulta reconstruye la instantánea aunque la lista de grafos públicos no cambie."""
+        with self._cerrojo:
+            self._forzar = True
 
     def cerrar(self) -> None:
         with self._cerrojo:
@@ -372,8 +381,12 @@ class PoolTrabajadores(EjecutorSparql):
     def _instantanea_para(self, vista: VistaGrafos) -> _Instantanea:
         """Instantánea de ``vista`` (se llama con el cerrojo tomado)."""
         actual = self._instantanea
-        if actual is not None and actual.vista is vista:
+        # Igualdad de valor: escribir en un grafo privado (tokens, resultados, solicitudes) invalida la vista
+        # en caché pero no cambia sus grafos públicos, y no merece reconstruir. Los datos públicos solo
+        # cambian con versiones nuevas (otros grafos) o con ``invalidar()`` (cargas administrativas).
+        if actual is not None and not self._forzar and (actual.vista is vista or actual.vista == vista):
             return actual
+        self._forzar = False
         nueva = self._crear_instantanea(vista)
         if actual is not None:
             actual.obsoleta = True

@@ -15,6 +15,26 @@ mapeos aceptados, mínimos por dimensión): aquí no hay nada de un país. Este 
 
 Las funciones son simples (sin estado) y devuelven dataclasses inmutables: la CLI, la API y las actas
 las usan tal cual.
+
+Lecturas de la metodología que fija este módulo (todas salen de datos; cambiar la regla las cambia):
+
+- peso de un indicador = ``reg:peso`` propio (1 si falta) × 1, créditos u horas de su unidad
+  didáctica (o del módulo si no tiene unidades), según ``reg:ponderacion``;
+- media ponderada de un módulo (y del programa) = media de sus unidades de decisión ponderada por
+  créditos (por horas si la regla pondera por horas); «indicadores agrupados» = Σ peso·v / Σ peso;
+- regla por defecto de un programa: la de su institución, si no la de su tipo de institución, si no
+  la que nombra su matriz; empate en el mismo nivel = error que pide ``--regla``;
+- un certificado sin ``reg:certificaUnidad`` certifica todas las unidades de su norma; una versión
+  más nueva de la norma es otra norma que es ``prov:wasRevisionOf``/``dct:replaces`` de la
+  certificada (o ``dct:isReplacedBy`` desde ella), o una ``reg:version`` del certificado distinta de
+  la de la norma;
+- reglas con ``reg:minimoDimension``: cada dimensión (criterios ``reg:criterio``, actividades
+  ``reg:actividad``, conocimientos ``reg:conocimiento``) se calcula como la equivalencia normal sobre
+  TODOS los indicadores de la unidad; congruencia = Σ pesoDimension·dimensión / Σ pesoDimension;
+  convalidable si llega al umbral y cada dimensión a su mínimo (datos_ttl/piloto/LEEME.md §d). Sin
+  dimensiones, solo cuentan las correspondencias con criterios de desempeño;
+- mapeos entre países: solo aprobados, con predicado aceptado por la regla y su factor; se leen en los
+  dos sentidos (broadMatch/narrowMatch se invierten al leerlos al revés); un salto, nunca cadenas.
 """
 
 from __future__ import annotations
@@ -405,12 +425,11 @@ def resolver(almacen: Almacen, codigo_o_iri: str, clase: URIRef, *, que: str = "
     cat = consultas.catalogo()
     if texto.startswith(("http://", "https://")):
         validar_iri(texto)
-        filas = cat.ejecutar(almacen, "etiquetas", {"recursos": [URIRef(texto)]}, Vista.COMPLETA).filas
         existe = almacen.consultar(
             "ASK { ?r a ?t . ?t <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?c }",
             {"r": URIRef(texto), "c": clase},
         ).booleano
-        if not existe or not filas:
+        if not existe:
             raise NoEncontrado(
                 f"No existe el {que} {texto}", detalle=f"Se esperaba un recurso de tipo {_corto(clase)}."
             )
@@ -640,7 +659,8 @@ def congruencia_rap(
     if not decision.regla.por_dimensiones:
         raise ReglaInaplicable(
             f"La regla {_corto(decision.regla.iri)} no define mínimos por dimensión",
-            detalle="Use una regla con reg:minimoDimension (p. ej. la de reconocimiento de aprendizajes previos).",
+            detalle="Use una regla con reg:minimoDimension "
+            "(p. ej. la de reconocimiento de aprendizajes previos).",
         )
     return decision
 
@@ -869,12 +889,15 @@ def _evaluar(
         )
     dimensiones = [d.dimension for d in la_regla.dimensiones] or [DIMENSION_CRITERIOS]
     orden_unidades: dict[str, str] = {}
+    pesos_unidad: dict[str, Decimal] = {}
     indicadores: dict[str, dict[str, object]] = {}
     sin_peso: set[str] = set()
     usadas: set[str] = set()
     for f in filas:
         du = str(f["unidadDecision"])
         orden_unidades.setdefault(du, str(f["modulo"]))
+        if "pesoUnidad" in f:
+            pesos_unidad[du] = _decimal(f["pesoUnidad"])
         if "indicador" not in f:
             continue
         ind = str(f["indicador"])
@@ -921,7 +944,8 @@ def _evaluar(
             "No se puede ponderar: la regla pondera por "
             f"{_corto(la_regla.ponderacion)} y falta ese dato en "
             + ", ".join(sorted(_corto(u) for u in sin_peso)),
-            detalle="Complete reg:creditos (o reg:horas / reg:horasTeoria y reg:horasPractica) en el programa.",
+            detalle="Complete reg:creditos (o reg:horas / reg:horasTeoria y reg:horasPractica) "
+            "en el programa.",
         )
     por_unidad: dict[str, list[ValorIndicador]] = {du: [] for du in orden_unidades}
     for ind, datos in indicadores.items():
@@ -946,12 +970,11 @@ def _evaluar(
             detalle="Una unidad sin indicadores no puede evaluarse (no es 100 % ni 0 %). Complete sus "
             "capacidades e indicadores en el programa y vuelva a enviarlo.",
         )
-    pesos_unidad = _pesos_unidad(almacen, programa, la_regla)
     resultados_ud = [
         _decidir_unidad(la_regla, du, orden_unidades[du], pesos_unidad.get(du), inds)
         for du, inds in por_unidad.items()
     ]
-    brechas = _brechas(almacen, params, indicadores) if con_brechas else []
+    brechas = _brechas(almacen, indicadores) if con_brechas else []
     return resultados_ud, brechas, usadas
 
 
@@ -1059,43 +1082,40 @@ def _combinar(uds: Sequence[ResultadoUnidad]) -> tuple[Fraction, Fraction | None
     return pooled, media
 
 
-def _pesos_unidad(almacen: Almacen, programa: str, la_regla: Regla) -> dict[str, Decimal]:
-    """Peso de cada unidad de decisión en la media ponderada (créditos u horas, de los datos)."""
+def _brechas(almacen: Almacen, indicadores: Mapping[str, Mapping[str, object]]) -> list[Brecha]:
+    """Indicadores con v < 1, la correspondencia que documenta la brecha y qué los cubriría.
+
+    v(i, C) ya está calculado (filas de ``convalidacion-por-indicador``); aquí solo se buscan las
+    correspondencias aprobadas de esos indicadores que darían más (``cubrimiento-de-indicadores``).
+    """
+    valores: dict[str, Decimal] = {}
+    for ind, datos in indicadores.items():
+        ev = datos["mejor"].get(DIMENSION_CRITERIOS)  # type: ignore[attr-defined]
+        v = ev.valor if ev else Decimal(0)
+        if v < 1:
+            valores[ind] = v
+    if not valores:
+        return []
     res = consultas.catalogo().ejecutar(
-        almacen,
-        "convalidacion-por-unidad",
-        {"programa": [URIRef(programa)], "regla": [URIRef(la_regla.iri)], "unidades": []},
+        almacen, "cubrimiento-de-indicadores", {"indicadores": [URIRef(i) for i in valores]}
     )
-    return {str(f["unidadDecision"]): _decimal(f["pesoUnidad"]) for f in res.filas if "pesoUnidad" in f}
-
-
-def _brechas(
-    almacen: Almacen, params: Mapping[str, object], indicadores: Mapping[str, Mapping[str, object]]
-) -> list[Brecha]:
-    """Indicadores con v < 1, la correspondencia que documenta la brecha y qué los cubriría."""
-    res = consultas.catalogo().ejecutar(almacen, "brechas", params)  # type: ignore[arg-type]
-    por_ind: dict[str, dict[str, object]] = {}
+    cubren: dict[str, list[Cobertura]] = defaultdict(list)
     for f in res.filas:
         ind = str(f["indicador"])
-        b = por_ind.setdefault(
-            ind, {"du": str(f["unidadDecision"]), "valor": _decimal(f["valor"]), "cubren": []}
-        )
-        if "criterio" in f:
-            b["cubren"].append(  # type: ignore[union-attr]
-                Cobertura(str(f["criterio"]), str(f["unidad"]), str(f["norma"]), _decimal(f["valorPosible"]))
-            )
+        valor = _decimal(f["valor"])
+        if valor > valores[ind]:
+            cubren[ind].append(Cobertura(str(f["criterio"]), str(f["unidad"]), str(f["norma"]), valor))
     salida = []
-    for ind, b in por_ind.items():
-        mejor = indicadores.get(ind, {}).get("mejor", {})
-        ev = mejor.get(DIMENSION_CRITERIOS) if isinstance(mejor, dict) else None
+    for ind, v in valores.items():
+        ev = indicadores[ind]["mejor"].get(DIMENSION_CRITERIOS)  # type: ignore[attr-defined]
         salida.append(
             Brecha(
                 indicador=ind,
                 etiqueta="",
-                unidad_decision=str(b["du"]),
-                valor=b["valor"],  # type: ignore[arg-type]
+                unidad_decision=str(indicadores[ind]["du"]),
+                valor=v,
                 documentada=ev.correspondencia if ev else None,
-                cubririan=tuple(dict.fromkeys(b["cubren"])),  # type: ignore[arg-type]
+                cubririan=tuple(dict.fromkeys(cubren.get(ind, ()))),
             )
         )
     return salida

@@ -67,14 +67,21 @@ _AMARILLO = PatternFill("solid", fgColor="FFEB9C")
 _GRIS = PatternFill("solid", fgColor="E7E6E6")
 _CABECERA = Font(bold=True)
 _LEAME = """Matriz de equivalencia: cómo editarla
-1. Edite solo la hoja «Correspondencias». La hoja «Matriz» y la hoja «Resumen» son de lectura: se recalculan al importar.
-2. Cada fila es una correspondencia entre un indicador de logro (columna «indicador») y un criterio de desempeño (columna «criterio»).
-3. Columna «valoracion»: uno de los códigos de la escala de la regla ({codigos}). «nula» documenta un «no corresponde» explícito.
-4. Columna «estado»: sugerida, aprobada o rechazada. Solo las aprobadas cuentan en las convalidaciones.
-5. Para añadir una correspondencia, deje vacía la columna «correspondencia» y copie los IRIs del indicador y del criterio de la hoja «Matriz» o de otra fila.
-6. Escriba valores, no fórmulas; no combine celdas; no borre ni renombre columnas; guarde como .xlsx (sin macros).
+1. Edite solo la hoja «Correspondencias». Las hojas «Matriz» y «Resumen» son de lectura:
+   el registro las recalcula al importar.
+2. Cada fila es una correspondencia entre un indicador de logro (columna «indicador»)
+   y un criterio de desempeño (columna «criterio»).
+3. Columna «valoracion»: uno de los códigos de la escala de la regla ({codigos}).
+   «nula» documenta un «no corresponde» explícito.
+4. Columna «estado»: sugerida, aprobada o rechazada. Solo las aprobadas cuentan en las convalidaciones;
+   una aprobada necesita justificación.
+5. Para añadir una correspondencia, deje vacía la columna «correspondencia» y copie los IRIs
+   del indicador y del criterio de la hoja «Matriz» o de otra fila.
+6. Escriba valores, no fórmulas; no combine celdas; no borre ni renombre columnas;
+   guarde como .xlsx (sin macros).
 7. Importe con: registro importar-matriz ARCHIVO.xlsx --institucion {institucion}
-   Se publicará una versión nueva de la matriz (la anterior se conserva) y los resultados que usaban la anterior quedarán desactualizados.
+   Se publicará una versión nueva de la matriz (la anterior se conserva) y los resultados
+   que usaban la anterior quedarán desactualizados.
 Norma: {estandar}
 Programa: {programa}
 Regla: {regla} (umbral {umbral})"""
@@ -398,7 +405,8 @@ def _sin_combinadas(ws: Worksheet) -> None:
         raise EntradaInvalida(
             f"La hoja «{ws.title}» tiene celdas combinadas ({rango})",
             donde=f"hoja «{ws.title}», rango {rango}",
-            detalle="Separe las celdas combinadas: cada correspondencia ocupa una fila con un valor por celda.",
+            detalle="Separe las celdas combinadas: cada correspondencia ocupa una fila, "
+            "con un valor por celda.",
         )
 
 

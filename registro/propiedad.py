@@ -277,7 +277,7 @@ def _existentes(almacen: Almacen, iris: Sequence[URIRef], vigentes: frozenset[st
 
 def _grafos_vigentes(almacen: Almacen, excluir: Iterable[URIRef | str]) -> frozenset[str]:
     grafos = almacen.grafos_de(Vista.COMPLETA)
-    todos = {str(g) for g in grafos.por_defecto} if grafos is not None else set()
+    todos = {str(g) for g in grafos.vigentes} if grafos is not None else set()
     return frozenset(todos - {str(g) for g in excluir})
 
 

@@ -309,7 +309,7 @@ def aprobar(
     justificacion: str | None = None,
     agente: str | None = None,
 ) -> ingesta.ResultadoEnvio:
-    """Aprueba una correspondencia con una valoración (código de la escala o IRI); versión nueva de la matriz."""
+    """Aprueba una correspondencia con una valoración (código o IRI): versión nueva de la matriz."""
     return _revisar(
         almacen,
         correspondencia,
@@ -347,7 +347,8 @@ def _textos(almacen: Almacen, est: str, prog: str) -> tuple[list[tuple[str, str]
     if not criterios or not indicadores:
         raise NoEncontrado(
             "No hay textos que comparar",
-            detalle=f"La norma tiene {len(criterios)} criterios con enunciado y el programa {len(indicadores)} indicadores.",
+            detalle=f"La norma tiene {len(criterios)} criterios con enunciado y el programa "
+            f"{len(indicadores)} indicadores.",
         )
     return indicadores, criterios
 
@@ -447,7 +448,8 @@ def _revisar(
     grafo.set((c, REG.revisor, Literal(autor.strip())))
     grafo.set((c, DCTERMS.date, Literal(date.today().isoformat(), datatype=XSD.date)))
     texto = justificacion or (
-        f"{'Aprobada' if estado == 'aprobada' else 'Rechazada'} por {autor.strip()} tras revisar la sugerencia"
+        f"{'Aprobada' if estado == 'aprobada' else 'Rechazada'} por {autor.strip()} "
+        "tras revisar la sugerencia"
         + (f" (similitud {confianza})" if confianza is not None else "")
     )
     grafo.set((c, REG.justificacion, Literal(texto, lang="es")))

@@ -149,6 +149,11 @@ def _publicar(
             f"INSERT DATA {{ GRAPH <{GRAFO_REGISTRO}> {{ <{g_ant}> <{REG.vigente}> false }} }}"
         )
     partes.append(f"INSERT DATA {{ GRAPH <{GRAFO_REGISTRO}> {{\n{a_ntriples(meta)}\n}} }}")
+    if anterior is not None:
+        partes.append(_retirar_de_union(URIRef(anterior.grafo), publico=anterior.publico))
+    union = union_de(publico)
+    partes.append(f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{grafo}> {{ ?s ?p ?o }} }}")
+    partes.append(registrar_grafo_fijo(union, publico=publico))
     if actualizacion_extra.strip():
         partes.append(actualizacion_extra)
     almacen.reemplazar_grafos({grafo: datos}, " ;\n".join(partes))
@@ -173,3 +178,54 @@ def registrar_grafo_fijo(grafo: URIRef, *, publico: bool) -> str:
         f"INSERT DATA {{ GRAPH <{GRAFO_REGISTRO}> {{ <{grafo}> <{REG.vigente}> true ; "
         f"<{REG.publico}> {'true' if publico else 'false'} }} }}"
     )
+
+
+def union_de(publico: bool) -> URIRef:
+    """Grafo unión donde se materializan las versiones vigentes públicas o privadas."""
+    return voc.GRAFO_VIGENTE_PUBLICO if publico else voc.GRAFO_VIGENTE_PRIVADO
+
+
+def _retirar_de_union(version: URIRef, *, publico: bool) -> str:
+    """Quita de la unión las tripletas de una versión que deja de estar vigente.
+
+    Se vuelven a poner las que otra versión vigente también afirma (dos conjuntos pueden compartir
+    una tripleta); debe ejecutarse después de marcar la versión como no vigente.
+    """
+    union = union_de(publico)
+    return (
+        f"DELETE {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{version}> {{ ?s ?p ?o }} }} ;\n"
+        f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{version}> {{ ?s ?p ?o }} "
+        f"GRAPH <{GRAFO_REGISTRO}> {{ ?g a <{REG.VersionEnvio}> ; <{REG.vigente}> true ; "
+        f"<{REG.publico}> {'true' if publico else 'false'} }} "
+        f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{version}>) }}"
+    )
+
+
+def reconstruir_uniones(almacen: Almacen) -> None:
+    """Rehace las uniones de versiones vigentes desde ``grafo:registro`` (una sola actualización).
+
+    Sirve tras cargas masivas que escriben versiones directamente (benchmarks, restauraciones
+    antiguas) o para reparar; ``publicar`` las mantiene al día por sí sola.
+    """
+    partes = []
+    for publico in (True, False):
+        union = union_de(publico)
+        partes.append(f"DROP SILENT GRAPH <{union}>")
+        partes.append(
+            f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ "
+            f"GRAPH <{GRAFO_REGISTRO}> {{ ?g a <{REG.VersionEnvio}> ; <{REG.vigente}> true . "
+            f"OPTIONAL {{ ?g <{REG.publico}> ?pub }} FILTER(COALESCE(?pub, true) = {'true' if publico else 'false'}) }} "
+            f"GRAPH ?g {{ ?s ?p ?o }} }}"
+        )
+        partes.append(registrar_grafo_fijo(union, publico=publico))
+    almacen.actualizar(" ;\n".join(partes))
+
+
+def uniones_al_dia(almacen: Almacen) -> bool:
+    """Falso si hay versiones vigentes pero las uniones no están registradas (almacén anterior)."""
+    res = almacen.consultar(
+        f"ASK {{ GRAPH <{GRAFO_REGISTRO}> {{ ?g a <{REG.VersionEnvio}> ; <{REG.vigente}> true . "
+        f"FILTER NOT EXISTS {{ <{voc.GRAFO_VIGENTE_PUBLICO}> <{REG.vigente}> true }} }} }}",
+        vista=Vista.TODO,
+    )
+    return not res.booleano

@@ -54,6 +54,10 @@ GRAFO_REFERENCIA = GRAFO["referencia"]
 GRAFO_REGISTRO = GRAFO["registro"]
 GRAFO_CERTIFICADOS = GRAFO["privado/certificados"]
 GRAFO_RESULTADOS = GRAFO["resultados"]
+# Uniones materializadas de las versiones vigentes (públicas / privadas): el grafo por defecto de las
+# consultas es una lista corta de grafos aunque haya miles de versiones (ver almacen.base).
+GRAFO_VIGENTE_PUBLICO = GRAFO["vigente/publico"]
+GRAFO_VIGENTE_PRIVADO = GRAFO["vigente/privado"]
 GRAFO_CREDENCIALES = GRAFO["privado/credenciales"]
 """Credenciales de la API (solo huellas SHA-256 de los tokens): nunca en vistas ni exportaciones."""
 GRAFO_SOLICITUDES = GRAFO["privado/solicitudes"]

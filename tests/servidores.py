@@ -204,11 +204,11 @@ def iniciar_virtuoso(carpeta: Path, *, filas_maximas: int = 10_000_000, buffers:
     servidor = Servidor("virtuoso", f"http://127.0.0.1:{http}/sparql-auth", proceso, carpeta, registro=registro)
     try:
         _esperar(f"http://127.0.0.1:{http}/sparql", proceso, registro, 90)
-        clave_dba, clave = secrets.token_urlsafe(18), secrets.token_urlsafe(18)
+        clave_dba, clave = secrets.token_hex(16), secrets.token_hex(16)
         guion = (
-            f"set password dba {clave_dba};\n"
             f"DB.DBA.USER_CREATE('registro', '{clave}');\n"
             'GRANT SPARQL_UPDATE TO "registro";\n'
+            f"USER_SET_PASSWORD('dba', '{clave_dba}');\n"
         )
         r = subprocess.run(
             [isql, f"127.0.0.1:{sql}", "dba", "dba"], input=guion.encode(), capture_output=True, timeout=60

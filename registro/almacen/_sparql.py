@@ -89,6 +89,11 @@ def quitar_conjunto_datos(sparql: str) -> str:
     return "".join(" " if i in borrar else t.texto for i, t in enumerate(tokens))
 
 
+def usa_grafos_con_nombre(sparql: str) -> bool:
+    """Si la consulta tiene ``GRAPH`` (en cualquier nivel): si no, los grafos con nombre no importan."""
+    return any(t.es("GRAPH") for t in tokenizar(sparql))
+
+
 def forma_consulta(sparql: str) -> str:
     """``SELECT``, ``ASK``, ``CONSTRUCT`` o ``DESCRIBE`` (la primera palabra clave tras el prólogo)."""
     for t in tokenizar(sparql):
@@ -103,25 +108,65 @@ def forma_consulta(sparql: str) -> str:
 def grafos_escritos(actualizacion: str) -> set[str] | None:
     """IRIs de los grafos que puede modificar una actualización; ``None`` si no se puede saber.
 
-    No se puede saber cuando el grafo es una variable (``GRAPH ?g``) o la operación abarca grupos de
-    grafos (``DROP ALL``, ``CLEAR NAMED``…). Los grafos solo leídos (``USING``) también se incluyen si
-    aparecen tras ``GRAPH``: una copia de más es inofensiva.
+    Cuentan los grafos de las plantillas y bloques de datos (``GRAPH <g>`` antes del ``WHERE`` de cada
+    operación, o dentro de ``DELETE WHERE``), ``WITH <g>`` y los destinos de DROP/CLEAR/CREATE/LOAD/
+    ADD/MOVE/COPY. Los ``GRAPH`` del ``WHERE`` solo se leen. No se puede saber cuando la plantilla
+    escribe en ``GRAPH ?g`` o la operación abarca grupos de grafos (``DROP ALL``, ``CLEAR NAMED``…).
     """
     tokens = [t for t in tokenizar(actualizacion) if t.significativo]
     grafos: set[str] = set()
+    profundidad = 0
+    en_where = False  # dentro del WHERE (lectura) de la operación actual
     for pos, t in enumerate(tokens):
+        anterior = tokens[pos - 1] if pos > 0 else None
         siguiente = tokens[pos + 1] if pos + 1 < len(tokens) else None
-        if t.es("GRAPH", "INTO", "WITH", "TO") and siguiente is not None:
+        if t.texto == "{":
+            profundidad += 1
+        elif t.texto == "}":
+            profundidad -= 1
+        elif t.texto == ";" and profundidad == 0:
+            en_where = False
+        elif t.es("WHERE") and profundidad == 0:
+            en_where = not (anterior is not None and anterior.es("DELETE"))
+        if t.es("ALL", "NAMED") and anterior is not None and anterior.es("DROP", "CLEAR", "SILENT"):
+            return None
+        if en_where or siguiente is None:
+            continue
+        if t.es("GRAPH", "INTO", "WITH", "TO"):
             if siguiente.tipo == "iri":
                 grafos.add(siguiente.texto[1:-1])
             elif siguiente.tipo == "var":
                 return None
-            elif siguiente.es("GRAPH") or siguiente.es("DEFAULT"):
-                continue
-        if t.es("ALL", "NAMED") and pos > 0 and tokens[pos - 1].es("DROP", "CLEAR", "SILENT"):
-            return None
-        if t.es("ADD", "MOVE", "COPY"):
+        elif t.es("ADD", "MOVE", "COPY"):
             resto = [x for x in tokens[pos + 1 : pos + 4] if not x.es("SILENT", "GRAPH")]
             if resto and resto[0].tipo == "iri":
                 grafos.add(resto[0].texto[1:-1])
     return grafos
+
+
+_XSD_DECIMAL = "<http://www.w3.org/2001/XMLSchema#decimal>"
+_ENTERO = re.compile(r"[+-]?[0-9]+")
+
+
+def decimales_explicitos(actualizacion: str) -> str:
+    """Escribe ``"3"^^xsd:decimal`` como ``"3.0"^^xsd:decimal`` (para Virtuoso).
+
+    El compilador SPARQL de Virtuoso guarda un decimal de valor entero escrito sin punto como
+    ``xsd:integer`` (su cargador Turtle/GSP no lo hace). ``"3.0"`` es el mismo valor y el mismo tipo.
+    """
+    if _XSD_DECIMAL not in actualizacion:
+        return actualizacion
+    tokens = tokenizar(actualizacion)
+    salida = [t.texto for t in tokens]
+    for i in range(len(tokens) - 2):
+        t = tokens[i]
+        if (
+            t.tipo == "cadena"
+            and tokens[i + 1].texto == "^^"
+            and tokens[i + 2].texto == _XSD_DECIMAL
+            and t.texto[:1] in "\"'"
+            and _ENTERO.fullmatch(t.texto[1:-1])
+            and len(t.texto) >= 3
+        ):
+            salida[i] = f"{t.texto[0]}{t.texto[1:-1]}.0{t.texto[-1]}"
+    return "".join(salida)

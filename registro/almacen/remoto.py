@@ -42,7 +42,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from registro.almacen._sparql import forma_consulta, grafos_escritos, quitar_conjunto_datos
+from registro.almacen._sparql import (
+    decimales_explicitos,
+    forma_consulta,
+    grafos_escritos,
+    quitar_conjunto_datos,
+    usa_grafos_con_nombre,
+)
 from registro.almacen.base import (
     Almacen,
     Progreso,
@@ -516,24 +522,32 @@ class AlmacenRemoto(Almacen):
     def _es_interno(self, grafo: str) -> bool:
         return grafo.startswith(self.perfil.grafos_internos) if self.perfil.grafos_internos else False
 
-    def _conjunto_datos(self, grafos: VistaGrafos | None) -> dict[str, list[str]]:
+    def _conjunto_datos(self, grafos: VistaGrafos | None, con_nombre: bool = True) -> dict[str, list[str]]:
+        """Parámetros del protocolo para la vista. ``con_nombre=False`` (la consulta no usa ``GRAPH``)
+        omite la lista de grafos con nombre, que con miles de versiones pesa megabytes."""
         perfil = self.perfil
         if grafos is None:
             if not perfil.defecto_es_union:
                 return {}
-            return {"default-graph-uri": [GRAFO_VACIO], "named-graph-uri": list(self._lista_grafos())}
+            datos = {"default-graph-uri": [GRAFO_VACIO]}
+            if con_nombre:
+                datos["named-graph-uri"] = list(self._lista_grafos()) or [GRAFO_VACIO]
+            return datos
         # «Todos los grafos con nombre» hay que enumerarlos: con solo ``default-graph-uri`` Oxigraph
         # no ve ninguno (como dice el protocolo) y Virtuoso ve todos con ``GRAPH ?g`` pero ninguno con
         # ``GRAPH <iri>``.
         datos = {"default-graph-uri": [str(g) for g in grafos.por_defecto] or [GRAFO_VACIO]}
-        nombrados = grafos.con_nombre if grafos.con_nombre is not None else self._lista_grafos()
-        datos["named-graph-uri"] = [str(g) for g in nombrados] or [GRAFO_VACIO]
+        if con_nombre:
+            nombrados = grafos.con_nombre if grafos.con_nombre is not None else self._lista_grafos()
+            datos["named-graph-uri"] = [str(g) for g in nombrados] or [GRAFO_VACIO]
         return datos
 
     # --- consultas ---------------------------------------------------------------------------------------
     def _preparar(self, sparql: str, grafos: VistaGrafos | None) -> tuple[str, dict[str, object]]:
         texto = quitar_conjunto_datos(sparql) if grafos is not None else sparql
-        datos: dict[str, object] = {"query": texto, **self._conjunto_datos(grafos)}
+        datos: dict[str, object] = {
+            "query": texto, **self._conjunto_datos(grafos, usa_grafos_con_nombre(texto))
+        }
         return texto, datos
 
     def _ejecutar(
@@ -572,6 +586,8 @@ class AlmacenRemoto(Almacen):
 
     # --- escrituras ---------------------------------------------------------------------------------------
     def _enviar_actualizacion(self, sparql_update: str) -> None:
+        if self.perfil.nombre == "virtuoso":
+            sparql_update = decimales_explicitos(sparql_update)
         self._peticion("POST", self.puntos.actualizacion, que="actualización", data={"update": sparql_update})
 
     def _actualizar(self, sparql_update: str) -> None:
@@ -650,8 +666,8 @@ class AlmacenRemoto(Almacen):
         try:
             yield
         except ErrorRegistro as exc:
-            if isinstance(exc, ErrorConsulta) and not isinstance(exc, TiempoAgotado):
-                raise  # error de compilación: el servidor no ejecutó nada
+            # Se restaura siempre: aunque esta petición no llegara a ejecutarse (error de sintaxis),
+            # las anteriores del mismo bloque (p. ej. los PUT de ``reemplazar_grafos``) sí lo hicieron.
             fallidos = []
             for g, contenido in copia.items():
                 try:
@@ -663,6 +679,8 @@ class AlmacenRemoto(Almacen):
                     "La escritura falló y no se pudo restaurar el estado anterior",
                     detalle=f"Revise a mano estos grafos: {', '.join(fallidos)}. Error original: {exc}",
                 ) from exc
+            if isinstance(exc, ErrorConsulta) and not isinstance(exc, TiempoAgotado):
+                raise  # consulta inválida: el mismo error que daría un servidor transaccional
             raise ErrorAlmacen(
                 "No se pudo aplicar la actualización; no se escribió nada", detalle=str(exc)
             ) from exc

@@ -194,7 +194,8 @@ def convalidar(
         )
     )
     typer.echo(
-        f"Programa completo: {_pct(d.porcentaje_programa)}; convalidables {len(d.convalidables)} de {len(d.unidades)}; "
+        f"Programa completo: {_pct(d.porcentaje_programa)}; "
+        f"convalidables {len(d.convalidables)} de {len(d.unidades)}; "
         f"brechas: {len(d.brechas)} indicadores."
     )
     if d.resultado:
@@ -308,7 +309,7 @@ def sugerir(
     minimo: Annotated[float, typer.Option("--minimo", help="Similitud mínima (0–1).")] = 0.10,
     almacen: OpcionAlmacen = None,
 ) -> None:
-    """Sugiere correspondencias indicador ↔ criterio por similitud de textos (nunca cuentan hasta aprobarse)."""
+    """Sugiere correspondencias indicador ↔ criterio por similitud de textos (no cuentan hasta aprobarse)."""
     if por_indicador < 1 or not 0 <= minimo <= 1:
         raise EntradaInvalida("--por-indicador debe ser ≥ 1 y --minimo estar entre 0 y 1")
     with almacen_abierto(almacen) as a:
@@ -348,7 +349,7 @@ def importar_matriz(
     agente: Annotated[str | None, typer.Option("--agente", help="IRI de quien envía (procedencia).")] = None,
     almacen: OpcionAlmacen = None,
 ) -> None:
-    """Importa la hoja «Correspondencias» editada como versión nueva de la matriz (validada por la ingesta)."""
+    """Importa la hoja «Correspondencias» editada como versión nueva de la matriz (por la ingesta)."""
     if not archivo.is_file():
         raise EntradaInvalida(f"No existe el archivo {archivo}")
     with almacen_abierto(almacen) as a:

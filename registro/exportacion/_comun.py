@@ -51,7 +51,7 @@ def grafo_publico(almacen: Almacen) -> Graph:
 def grafos_publicos(almacen: Almacen) -> list[URIRef]:
     """Grafos vigentes y públicos (los que forman el grafo por defecto de la vista pública)."""
     vista = almacen.grafos_de(Vista.PUBLICA)
-    return list(vista.por_defecto) if vista is not None else []
+    return list(vista.vigentes) if vista is not None else []
 
 
 def pais_iri(almacen: Almacen, codigo: str) -> URIRef:

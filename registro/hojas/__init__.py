@@ -141,11 +141,29 @@ def convertir(
     """
     if not isinstance(contenido, bytes | bytearray | memoryview):
         raise TypeError("convertir() recibe bytes; nunca una ruta")
+    _preparar_lectores()
     with analisis.sin_red():  # como el análisis RDF: leer una planilla nunca sale de la máquina
         libro = leer(bytes(contenido), nombre=nombre, limite=limite, hojas=hojas_conocidas())
     if resolutor is None and almacen is not None:
         resolutor = ResolutorAlmacen(almacen)
-    return convertir_libro(libro, institucion=institucion, resolutor=resolutor)
+    conversion = convertir_libro(libro, institucion=institucion, resolutor=resolutor)
+    analisis.revisar_grafo(conversion.grafo, nombre)  # mismos topes que el RDF (caracteres de control…)
+    return conversion
+
+
+def _preparar_lectores() -> None:
+    """Importa openpyxl y carga la tabla de tipos MIME **fuera** de ``sin_red``.
+
+    Por qué: al importarse, openpyxl construye un ``mimetypes.MimeTypes()``, que lee
+    ``/etc/mime.types``; dentro de ``sin_red`` la guardia bloquea esa lectura y la primera planilla que
+    recibía un proceso recién arrancado (la API, o ``ingesta`` usada como biblioteca) fallaba con «Se
+    bloqueó un acceso externo». Es una lectura del sistema, no del envío: se hace antes, una vez.
+    """
+    import mimetypes
+
+    import openpyxl  # noqa: F401 - el efecto buscado es la importación
+
+    mimetypes.init()
 
 
 def tipo_plantilla(tipo: str) -> esquema.Plantilla:

@@ -37,6 +37,7 @@ import re
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -288,7 +289,8 @@ def _macros(nombre: str | None, motivo: str) -> EntradaPeligrosa:
 def _leer_miembro(archivo: zipfile.ZipFile, info: zipfile.ZipInfo, nombre: str | None) -> bytes:
     try:
         return archivo.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError) as exc:
+        # zlib.error: flujo «deflate» dañado (no hereda de OSError ni de BadZipFile; hallado con fuzzing).
         raise EntradaInvalida(
             f"El archivo está dañado (no se puede descomprimir «{info.filename}»)",
             donde=nombre,
@@ -315,6 +317,8 @@ def _leer_xlsx(
     except (
         InvalidFileException,
         zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
         KeyError,
         ValueError,
         TypeError,
@@ -339,7 +343,8 @@ def _leer_xlsx(
             tablas[clave] = Tabla(hoja, None, filas, fusiones.get(hoja, ()))
     except EntradaInvalida:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, ET.ParseError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, TypeError, OSError,
+            ET.ParseError) as exc:
         raise EntradaInvalida(
             "No se pudo leer el libro de Excel",
             donde=nombre,
@@ -388,7 +393,7 @@ def _fusiones_por_hoja(archivo: zipfile.ZipFile, nombre: str | None) -> dict[str
     try:
         libro = ET.fromstring(archivo.read(parte))
         relaciones = ET.fromstring(archivo.read(rels))
-    except (KeyError, ET.ParseError, zipfile.BadZipFile):
+    except (KeyError, ET.ParseError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
         return {}
     destinos = {r.get("Id"): r.get("Target", "") for r in relaciones.iter() if r.get("Id")}
     salida: dict[str, tuple[str, ...]] = {}
@@ -414,7 +419,7 @@ def _fusiones_por_hoja(archivo: zipfile.ZipFile, nombre: str | None) -> dict[str
 def _parte_principal(archivo: zipfile.ZipFile) -> str:
     try:
         raiz = ET.fromstring(archivo.read("_rels/.rels"))
-    except (KeyError, ET.ParseError, zipfile.BadZipFile):
+    except (KeyError, ET.ParseError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
         return "xl/workbook.xml"
     for r in raiz.iter():
         if str(r.get("Type", "")).endswith("/officeDocument") and r.get("Target"):

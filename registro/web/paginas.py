@@ -32,12 +32,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
 from starlette.types import Scope
 
 from registro import equivalencias, hojas, ingesta
 from registro import vocabulario as voc
 from registro.almacen.base import Almacen, validar_iri
 from registro.errores import EntradaInvalida, ErrorRegistro, NoAutorizado, NoEncontrado, Prohibido
+from registro.formatos import compactar_iri
 from registro.web import datos, graficos, sesiones
 from registro.web.sesiones import Sesion
 
@@ -509,8 +512,6 @@ def _es_institucion(almacen: Almacen, ficha: datos.Ficha) -> bool:
 
 
 def _subclase(almacen: Almacen, clase: str, madre: str) -> bool:
-    from rdflib import URIRef
-
     res = almacen.consultar(
         "ASK { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?m }",
         {"c": URIRef(clase), "m": URIRef(madre)},
@@ -560,12 +561,40 @@ def _pagina_generica(
     )
 
 
+_ETIQUETAS_EXTERNAS: dict[str, str] = {
+    "http://www.w3.org/2004/02/skos/core#prefLabel": "Nombre",
+    "http://www.w3.org/2004/02/skos/core#altLabel": "Sigla o nombre alternativo",
+    "http://www.w3.org/2004/02/skos/core#definition": "Definición",
+    "http://www.w3.org/2004/02/skos/core#notation": "Notación",
+    "http://www.w3.org/2004/02/skos/core#note": "Nota",
+    "http://www.w3.org/2004/02/skos/core#scopeNote": "Nota de alcance",
+    "http://www.w3.org/2004/02/skos/core#inScheme": "Esquema",
+    "http://www.w3.org/2004/02/skos/core#topConceptOf": "Concepto principal de",
+    "http://www.w3.org/2004/02/skos/core#hasTopConcept": "Conceptos principales",
+    "http://www.w3.org/2004/02/skos/core#broader": "Concepto más general",
+    "http://www.w3.org/2004/02/skos/core#narrower": "Concepto más específico",
+    "http://www.w3.org/2004/02/skos/core#closeMatch": "Cercano a (hipótesis)",
+    "http://www.w3.org/2004/02/skos/core#exactMatch": "Equivalente exacto",
+    "http://www.w3.org/2000/01/rdf-schema#label": "Etiqueta",
+    "http://www.w3.org/2000/01/rdf-schema#comment": "Comentario",
+    "http://purl.org/dc/terms/source": "Fuente",
+    "http://purl.org/dc/terms/creator": "Autoría",
+    "http://purl.org/dc/terms/date": "Fecha",
+    "http://purl.org/dc/terms/publisher": "Publica",
+    "http://www.w3.org/ns/prov#wasAttributedTo": "Atribuido a",
+    "http://www.w3.org/ns/prov#generatedAtTime": "Generado el",
+    "http://www.w3.org/ns/prov#wasDerivedFrom": "Derivado de",
+    "http://www.w3.org/2002/07/owl#versionInfo": "Versión",
+}
+"""Nombres en español de propiedades de vocabularios externos (las del registro vienen de la ontología)."""
+
+
+def _nombre_propiedad(p: str, etiquetas: Mapping[str, str]) -> str:
+    nombre = etiquetas.get(p) or _ETIQUETAS_EXTERNAS.get(p) or compactar_iri(p)
+    return nombre[:1].upper() + nombre[1:]
+
+
 def _descripcion(grafo: Any, iri: str, etiquetas: Mapping[str, str]) -> tuple[list, list]:
-    from rdflib import Literal, URIRef
-    from rdflib.namespace import RDF, RDFS, SKOS
-
-    from registro.formatos import compactar_iri
-
     def etiqueta(nodo: Any) -> str | None:
         mejor = None
         for p in (SKOS.prefLabel, RDFS.label):
@@ -588,13 +617,13 @@ def _descripcion(grafo: Any, iri: str, etiquetas: Mapping[str, str]) -> tuple[li
     for p, o in grafo.predicate_objects(sujeto):
         if p == RDF.type:
             continue
-        props.setdefault(etiquetas.get(str(p)) or compactar_iri(str(p)), []).append(valor(o))
+        props.setdefault(_nombre_propiedad(str(p), etiquetas), []).append(valor(o))
     rel: dict[str, list[dict[str, Any]]] = {}
     for s, p in grafo.subject_predicates(sujeto):
         if s != sujeto:
-            rel.setdefault(etiquetas.get(str(p)) or compactar_iri(str(p)), []).append(valor(s))
+            rel.setdefault(_nombre_propiedad(str(p), etiquetas), []).append(valor(s))
     for lista in [*props.values(), *rel.values()]:
-        lista.sort(key=lambda v: v["texto"])
+        lista.sort(key=lambda v: (v["idioma"] not in (None, "es"), v["idioma"] or "", v["texto"]))
     return sorted(props.items()), sorted(rel.items())
 
 

@@ -242,15 +242,28 @@ def test_tiempo_maximo_detiene_la_consulta(tmp_path):
 
 def test_escritura_refresca_la_instantanea(mutable):
     c, a = mutable
+    pool = c.app.state.registro.ejecutor
+    # Escribir un grafo privado (un token) no reconstruye la instantánea.
+    from registro import acceso
+
+    c.get("/sparql", params={"query": CUENTA_PROGRAMAS})
+    instantanea = pool._instantanea
+    acceso.emitir(a, rol="administrador")
+    c.get("/sparql", params={"query": CUENTA_PROGRAMAS})
+    assert pool._instantanea is instantanea
     antes = _n(c.get("/sparql", params={"query": CUENTA_PROGRAMAS}))
     a.actualizar(
         "INSERT DATA { GRAPH <https://w3id.org/registro/grafo/referencia> { "
         "<https://w3id.org/registro/id/inst/prueba/programa/X> a "
         "<https://w3id.org/registro/ontologia#ProgramaEstudios> } }"
     )
+    # Un grafo público ya existente cambió sin cambiar la lista de grafos: se avisa al ejecutor (en el
+    # servidor los datos públicos solo cambian con versiones nuevas, que sí cambian la lista).
+    c.app.state.registro.ejecutor.invalidar()
     try:
         assert _n(c.get("/sparql", params={"query": CUENTA_PROGRAMAS})) == antes + 1
     finally:
+        c.app.state.registro.ejecutor.invalidar()
         a.actualizar(
             "DELETE DATA { GRAPH <https://w3id.org/registro/grafo/referencia> { "
             "<https://w3id.org/registro/id/inst/prueba/programa/X> a "

@@ -92,7 +92,7 @@ def test_excel_rechaza_formulas_combinadas_columnas_y_macros(piloto, exportado):
         matriz_excel.importar(piloto, _guardar(libro), institucion="iest-piloto")
     libro = load_workbook(io.BytesIO(exportado))
     libro["Correspondencias"].delete_cols(5)
-    with pytest.raises(EntradaInvalida, match="Faltan columnas.*estado"):
+    with pytest.raises(EntradaInvalida, match=r"Faltan columnas.*estado"):
         matriz_excel.importar(piloto, _guardar(libro), institucion="iest-piloto")
     libro = load_workbook(io.BytesIO(exportado))
     libro["Correspondencias"]["D3"] = "casi"

@@ -11,13 +11,13 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from conftest import publicar
 from rdflib import Graph, Literal, URIRef
 
 from registro import consultas
 from registro import equivalencias as eq
 from registro.errores import EntradaInvalida, NoEncontrado
 from registro.vocabulario import REG
+from tests.equivalencias.conftest import publicar
 
 HOY = date(2026, 11, 1)
 ID = "https://w3id.org/registro/id/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import copia
+from tests.solicitudes.conftest import copia
 from fastapi.testclient import TestClient
 
 from registro import acceso
@@ -21,7 +21,7 @@ def api(plantilla_piloto, tmp_path_factory) -> Iterator[tuple[TestClient, dict[s
         almacen="memoria",
         tiempo_maximo_consulta=20.0,
         filas_maximas_consulta=50,
-        trabajadores_sparql=1,
+        trabajadores_sparql=0,
         tamano_maximo_envio=256 * 1024,
     )
     tokens = {

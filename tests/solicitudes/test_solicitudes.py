@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import (
+from tests.solicitudes.conftest import (
     ADMIN,
     CERT_CL,
     CERT_PE,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from conftest import INSTITUCION, copia, hora
+from tests.solicitudes.conftest import INSTITUCION, copia, hora
 from fastapi.testclient import TestClient
 
 from registro import acceso

@@ -177,7 +177,9 @@ async def _responder(
         raise EntradaInvalida(
             f"La consulta es demasiado larga ({len(consulta):,} caracteres; máximo {LONGITUD_MAXIMA:,})"
         )
-    analisis = analizar(consulta)
+    # Fuera del bucle de eventos: el análisis léxico de una consulta patológica de 200 KB cuesta ~1 s de
+    # CPU y, en el bucle, detenía todas las demás peticiones (medido: /salud esperó 5 s).
+    analisis = await run_in_threadpool(analizar, consulta)
     accept = request.headers.get("accept")
     formato_resultados = elegir(accept, list(FORMATOS_RESULTADOS), alias=_ALIAS_RESULTADOS)
     formato_grafo = elegir(accept, list(FORMATOS_GRAFO), alias=_ALIAS_GRAFO)
