@@ -119,39 +119,12 @@ class Datos:
     """(IRI del certificado, IRI del programa) para las decisiones."""
 
 
-GRAFO_UNICO = "https://w3id.org/registro/grafo/envio/sintetico/todo/v1"
-XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-
-
-def preparar(carpeta: Path, escala: Escala, n_cert: int, *, unico: bool) -> Datos:
-    """Escribe N-Quads: registro sintético + certificados (uno por programa elegido).
-
-    ``unico``: todos los envíos sintéticos en UN grafo de versión (la vista vigente tiene entonces
-    un puñado de grafos, como la tendría con una vista materializada); si no, un grafo por envío,
-    como los deja la ingesta (miles de grafos en la vista).
-    """
+def preparar(carpeta: Path, escala: Escala, n_cert: int) -> Datos:
+    """Escribe N-Quads: registro sintético (un grafo por envío, como la ingesta) + certificados."""
     ruta = carpeta / "datos.nq"
     with ruta.open("w", encoding="utf-8") as salida:
         resumen = escribir_nquads(salida, escala, semilla=7)
     grafos = resumen.grafos
-    if unico:
-        grafos = 2
-        registro = "<https://w3id.org/registro/grafo/registro>"
-        unificado = carpeta / "unico.nq"
-        with ruta.open(encoding="utf-8") as f, unificado.open("w", encoding="utf-8") as salida:
-            for linea in f:
-                cuerpo, _, grafo = linea.rstrip(" .\n").rpartition(" ")
-                if grafo == registro and "/grafo/envio/" in linea.split(" ", 1)[0]:
-                    continue  # metadatos de las versiones individuales (ya no existen)
-                if "/grafo/envio/" in grafo:
-                    grafo = f"<{GRAFO_UNICO}>"
-                salida.write(f"{cuerpo} {grafo} .\n")
-            reg = "https://w3id.org/registro/ontologia#"
-            for p_, o in (("vigente", "true"), ("publico", "true")):
-                salida.write(
-                    f'<{GRAFO_UNICO}> <{reg}{p_}> "{o}"^^<{XSD_BOOLEAN}> {registro} .\n'
-                )
-        unificado.replace(ruta)
     # Certificados: para n programas, todas las unidades del estándar de su matriz (leídas del N-Quads).
     matrices: list[tuple[str, str]] = []
     unidades: dict[str, list[str]] = {}
@@ -197,6 +170,7 @@ def almacen_oxigraph(carpeta: Path, datos: Datos) -> AlmacenOxigraph:
     arranque.iniciar(a, con_piloto=False)
     a.store.bulk_load(path=str(datos.nquads), format=ox.RdfFormat.N_QUADS)
     a.actualizar(versiones.registrar_grafo_fijo(GRAFO_CERTIFICADOS, publico=False))
+    versiones.reconstruir_uniones(a)  # las versiones escritas a mano entran en las uniones vigentes
     a.invalidar_vista()
     return a
 
@@ -286,12 +260,6 @@ def main(argv: list[str] | None = None) -> int:
         "--tope-rdflib", type=float, default=600.0, help="Segundos máximos por medición de rdflib."
     )
     p.add_argument("--sin-rdflib", action="store_true")
-    p.add_argument(
-        "--decisiones-por-envio",
-        type=int,
-        default=5,
-        help="Decisiones medidas con un grafo por envío (lento: la vista es una lista de grafos).",
-    )
     p.add_argument("--anotar", action="store_true", help="Añade las cifras a benchmarks/RESULTADOS.md.")
     args = p.parse_args(argv)
     grande = NACIONAL if not args.rapido else _dividir(NACIONAL, 50)
@@ -305,14 +273,14 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="bench-eq-") as tmp:
         carpeta = Path(tmp)
-        # 1) Escala grande, vista vigente de pocos grafos: solo Oxigraph embebido.
+        # 1) Escala grande: solo Oxigraph embebido.
         (carpeta / "g").mkdir()
         t0 = time.perf_counter()
-        datos = preparar(carpeta / "g", grande, args.decisiones, unico=True)
+        datos = preparar(carpeta / "g", grande, args.decisiones)
         a = almacen_oxigraph(carpeta / "g", datos)
         informar(
             f"Escala grande: {datos.tripletas:,} tripletas sintéticas ({_correspondencias(grande):,} "
-            f"correspondencias), todos los envíos en un grafo de versión; generado y cargado en "
+            f"correspondencias) en {datos.grafos:,} grafos de versión; generado y cargado en "
             f"{time.perf_counter() - t0:.0f} s."
         )
         c = medir(a, datos, args.decisiones)
@@ -325,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.sin_rdflib:
             # 2) Subconjunto, mismos datos, mismo proceso: Oxigraph frente a rdflib.
             (carpeta / "p").mkdir()
-            datos_p = preparar(carpeta / "p", pequena, args.decisiones, unico=True)
+            datos_p = preparar(carpeta / "p", pequena, args.decisiones)
             a_ox = almacen_oxigraph(carpeta / "p", datos_p)
             t0 = time.perf_counter()
             a_rd = almacen_rdflib(datos_p, a_ox)
@@ -350,18 +318,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"{_cociente(rd_c.global_, ox_c.global_)}."
             )
             a_ox.cerrar()
-        # 3) Subconjunto con un grafo por envío (como lo deja hoy la ingesta): coste de la vista-lista.
-        (carpeta / "e").mkdir()
-        datos_e = preparar(carpeta / "e", pequena, args.decisiones, unico=False)
-        a_e = almacen_oxigraph(carpeta / "e", datos_e)
-        n = max(1, args.decisiones_por_envio)
-        c_e = medir(a_e, datos_e, n, tope=args.tope_rdflib, sin_resumenes=True)
-        informar(
-            f"Subconjunto 1/{divisor} con un grafo por envío ({datos_e.grafos:,} grafos en la vista): "
-            f"decisión p50 {_ms(c_e.decision_p50)} (n={c_e.decision_n}); con todo en un grafo, "
-            f"{_ms(ox_c.decision_p50) if not args.sin_rdflib else '—'}."
-        )
-        a_e.cerrar()
     if args.anotar:
         anotar(lineas, argv if argv is not None else sys.argv[1:])
     return 0

@@ -52,11 +52,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _backends_elegidos(config: pytest.Config) -> list[str]:
-    crudo = config.getoption("--backends") or os.environ.get("REGISTRO_BACKENDS_PRUEBA") or ",".join(BACKENDS)
+    crudo = (
+        config.getoption("--backends") or os.environ.get("REGISTRO_BACKENDS_PRUEBA") or ",".join(BACKENDS)
+    )
     elegidos = [b.strip() for b in crudo.split(",") if b.strip()]
     desconocidos = [b for b in elegidos if b not in BACKENDS]
     if desconocidos:
-        raise pytest.UsageError(f"Backends desconocidos: {', '.join(desconocidos)} (use {', '.join(BACKENDS)})")
+        raise pytest.UsageError(
+            f"Backends desconocidos: {', '.join(desconocidos)} (use {', '.join(BACKENDS)})"
+        )
     return elegidos
 
 

@@ -66,7 +66,8 @@ class Servidor:
                 c.post(self.url.rstrip("/") + "/update", data={"update": "DROP ALL"}).raise_for_status()
                 return
             consulta = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-            r = c.post(self.url, data={"query": consulta}, headers={"Accept": "application/sparql-results+json"})
+            acepta = {"Accept": "application/sparql-results+json"}
+            r = c.post(self.url, data={"query": consulta}, headers=acepta)
             r.raise_for_status()
             grafos = [
                 b["g"]["value"]
@@ -201,7 +202,8 @@ def iniciar_virtuoso(carpeta: Path, *, filas_maximas: int = 10_000_000, buffers:
             cwd=carpeta, stdout=salida, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    servidor = Servidor("virtuoso", f"http://127.0.0.1:{http}/sparql-auth", proceso, carpeta, registro=registro)
+    url = f"http://127.0.0.1:{http}/sparql-auth"
+    servidor = Servidor("virtuoso", url, proceso, carpeta, registro=registro)
     try:
         _esperar(f"http://127.0.0.1:{http}/sparql", proceso, registro, 90)
         clave_dba, clave = secrets.token_hex(16), secrets.token_hex(16)

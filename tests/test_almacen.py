@@ -78,7 +78,8 @@ def test_carga_de_tripletas_con_nodos_en_blanco_en_un_grafo(almacen_disco: Almac
     ruta = tmp_path / "lista.ttl"
     filas = "\n".join(f'<{EX}r{i}> <{REG.codigo}> "C{i}" .' for i in range(4500))
     ruta.write_text(
-        f"{filas}\n<{EX}x> <{RDFS.seeAlso}> [ <{REG.codigo}> \"interno\" ; <{RDFS.seeAlso}> [ <{REG.orden}> 1 ] ] .\n",
+        f"{filas}\n<{EX}x> <{RDFS.seeAlso}> [ <{REG.codigo}> \"interno\" ;\n"
+        f"  <{RDFS.seeAlso}> [ <{REG.orden}> 1 ] ] .\n",
         encoding="utf-8",
     )
     destino = URIRef(f"{GRAFO}carga/lista")
@@ -205,8 +206,9 @@ def test_los_terminos_devueltos_son_los_del_embebido(almacen_disco: Almacen) -> 
         f"WHERE {{ GRAPH <{grafo}> {{ <{EX}u> <{EX}v> ?o }} }}",
         # Virtuoso devuelve 1^^xsd:integer para una comparación proyectada (y hasta para «true»):
         # la forma portable es xsd:boolean(…).
-        f"SELECT (1.5 * 2 AS ?m) (<http://www.w3.org/2001/XMLSchema#boolean>(0.8 >= 0.80) AS ?pasa) (STRLEN('ñandú') AS ?l) (LANG('x'@es) AS ?i) "
-        f"WHERE {{}}",
+        f"SELECT (1.5 * 2 AS ?m) (<{XSD.boolean}>(0.8 >= 0.80) AS ?pasa) "
+        "(STRLEN('ñandú') AS ?l) (LANG('x'@es) AS ?i) "
+        "WHERE {}",
     )
     for a in (referencia, almacen_disco):
         a.actualizar(actualizacion)

@@ -86,12 +86,21 @@ def cargar(
         str | None, typer.Option("--grafo", help="IRI del grafo de destino para archivos de tripletas.")
     ] = None,
     formato: Annotated[str | None, typer.Option("--formato", help="Formato si la extensión no lo dice.")] = None,
+    reanudar: Annotated[
+        bool,
+        typer.Option(
+            "--reanudar",
+            help="Continúa una carga interrumpida desde su último lote confirmado (servidor remoto; "
+            "el punto de control es ARCHIVO.reanudar.json).",
+        ),
+    ] = False,
     almacen: OpcionAlmacen = None,
 ) -> None:
     """Carga archivos RDF por la vía masiva del almacén (administración; sin validación SHACL).
 
-    Un archivo con errores de sintaxis no deja nada escrito. Los grafos cargados se registran como
-    vigentes y públicos.
+    Un archivo con errores de sintaxis no deja nada escrito. En un servidor remoto la carga va por
+    lotes con punto de control: si se interrumpe, repita la orden con --reanudar. Los grafos cargados
+    se registran como vigentes y públicos.
     """
     for ruta in archivos:
         if not ruta.is_file():
@@ -108,7 +117,8 @@ def cargar(
                 iri = grafo or f"{GRAFO}carga/{ruta.stem}"
                 validar_iri(iri)
                 destino = URIRef(iri)
-            n = a.cargar(ruta, fmt, destino, progreso=Avance(f"Cargando {ruta.name}"))
+            avance = Avance(f"Cargando {ruta.name}")
+            n = a.cargar(ruta, fmt, destino, progreso=avance, reanudar=reanudar)
             if destino is not None and destino != GRAFO_REGISTRO:
                 a.actualizar(versiones.registrar_grafo_fijo(destino, publico=True))
             typer.echo(f"{ruta.name}: {n:,} tripletas cargadas" + (f" en <{destino}>" if destino else "") + ".")

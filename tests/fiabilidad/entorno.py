@@ -60,8 +60,9 @@ def huella(almacen: AlmacenOxigraph) -> str:
 
 
 def clonar(datos: bytes, ruta: Path | None = None) -> AlmacenOxigraph:
+    """Almacén con exactamente ``datos`` (mismos identificadores de nodos en blanco: volcados comparables)."""
     a = AlmacenOxigraph(ruta)
-    a.store.load(datos, format=ox.RdfFormat.N_QUADS)
+    a.store.extend(ox.parse(datos, format=ox.RdfFormat.N_QUADS))
     a.invalidar_vista()
     return a
 
@@ -92,12 +93,14 @@ def puerto_libre() -> int:
 
 
 @contextmanager
-def servidor_hilo(almacen: AlmacenOxigraph, config: Configuracion) -> Iterator[str]:
-    """uvicorn en un hilo propio sobre ``almacen``; devuelve la URL base."""
+def servidor_hilo(
+    almacen: AlmacenOxigraph, config: Configuracion, app: object | None = None
+) -> Iterator[str]:
+    """uvicorn en un hilo propio sobre ``almacen`` (o sobre ``app`` ya construida); devuelve la URL base."""
     puerto = puerto_libre()
     servidor = uvicorn.Server(
         uvicorn.Config(
-            crear_app(config, almacen=almacen),
+            app or crear_app(config, almacen=almacen),  # type: ignore[arg-type]
             host="127.0.0.1",
             port=puerto,
             log_level="warning",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from tests.solicitudes.conftest import copia
 from fastapi.testclient import TestClient
 
 from registro import acceso
 from registro.api import crear_app
 from registro.configuracion import Configuracion
 from registro.vocabulario import GRAFO_SOLICITUDES
+from tests.solicitudes.conftest import copia
 
 
 @pytest.fixture(scope="module")

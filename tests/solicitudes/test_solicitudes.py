@@ -11,6 +11,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV, RDF
+
+from registro import solicitudes as sol
+from registro import versiones
+from registro.almacen.base import Almacen, Vista
+from registro.errores import ConflictoEstado, EntradaInvalida, NoEncontrado, Prohibido
+from registro.vocabulario import GRAFO_RESULTADOS, GRAFO_SOLICITUDES, REG
 from tests.solicitudes.conftest import (
     ADMIN,
     CERT_CL,
@@ -21,14 +29,6 @@ from tests.solicitudes.conftest import (
     OTRA_INSTITUCION,
     hora,
 )
-from rdflib import Graph, URIRef
-from rdflib.namespace import PROV, RDF
-
-from registro import solicitudes as sol
-from registro import versiones
-from registro.almacen.base import Almacen, Vista
-from registro.errores import ConflictoEstado, EntradaInvalida, NoEncontrado, Prohibido
-from registro.vocabulario import GRAFO_RESULTADOS, GRAFO_SOLICITUDES, REG
 
 RAIZ = Path(__file__).resolve().parents[2]
 

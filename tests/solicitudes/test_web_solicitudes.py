@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from tests.solicitudes.conftest import INSTITUCION, copia, hora
 from fastapi.testclient import TestClient
 
 from registro import acceso
 from registro import solicitudes as sol
 from registro.api import crear_app
 from registro.configuracion import Configuracion
+from tests.solicitudes.conftest import INSTITUCION, copia, hora
 
 
 @pytest.fixture(scope="module")
