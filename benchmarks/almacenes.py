@@ -43,6 +43,7 @@ from registro.almacen.remoto import AlmacenRemoto  # noqa: E402
 
 REG = "https://w3id.org/registro/ontologia#"
 APROBADA = "https://w3id.org/registro/id/estado/aprobada"
+XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 # Las consultas nombran sus grafos (``GRAPH ?g``) y corren sin vista (``Vista.TODO``): la vista
 # pública se apoya en las uniones materializadas de ``versiones.reconstruir_uniones``, cuya
@@ -76,7 +77,7 @@ SELECT ?recurso ?p ?o WHERE {{ GRAPH ?g {{ ?recurso reg:codigo ?codigo ; ?p ?o }
 """
 
 VALORES = "".join(
-    f'<https://w3id.org/registro/id/valoracion/{n}> <{REG}valor> "{v}"^^<http://www.w3.org/2001/XMLSchema#decimal> '
+    f'<https://w3id.org/registro/id/valoracion/{n}> <{REG}valor> "{v}"^^<{XSD_DECIMAL}> '
     f"<https://w3id.org/registro/grafo/referencia> .\n"
     for n, v in (("total", "1.0"), ("parcial", "0.5"), ("nula", "0.0"))
 )
@@ -132,7 +133,9 @@ def medir_backend(
             ),
             "busqueda": lambda: a.consultar(BUSQUEDA, {"codigo": Literal("PSYN-00042")}, vista=Vista.TODO),
         }
-        salida: dict[str, object] = {"carga": carga, "preparacion": preparacion, "cuadruplas": sum(conteos.values())}
+        salida: dict[str, object] = {
+            "carga": carga, "preparacion": preparacion, "cuadruplas": sum(conteos.values())
+        }
         for nombre, funcion in consultas.items():
             funcion()  # primera ejecución (cachés del servidor) fuera de la medida
             segundos, res = _medir(funcion, repeticiones)
@@ -151,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tripletas", type=int, default=10_000_000)
     parser.add_argument("--backends", default="embebido,oxigraph,virtuoso")
     parser.add_argument("--repeticiones", type=int, default=5)
-    parser.add_argument("--carpeta", type=Path, default=None, help="carpeta de trabajo (por defecto, temporal)")
+    parser.add_argument("--carpeta", type=Path, default=None, help="carpeta de trabajo (temporal si no)")
     parser.add_argument("--anotar", action="store_true", help="añade la sección a benchmarks/RESULTADOS.md")
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -170,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         for b in backends:
             print(f"Backend {b}…", file=sys.stderr)
             try:
-                resultados[b] = medir_backend(b, archivo, resumen.tripletas, carpeta, args.repeticiones, programa)
+                resultados[b] = medir_backend(
+                    b, archivo, resumen.tripletas, carpeta, args.repeticiones, programa
+                )
             except Exception as exc:  # un backend que falla no impide medir los demás
                 print(f"  {b}: FALLÓ: {exc}", file=sys.stderr)
                 resultados[b] = {"error": str(exc)}
@@ -187,14 +192,16 @@ def _informe(resultados: dict[str, dict[str, object]], tripletas: int, grafos: i
     ahora = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lineas = [
-        f"## Backends de almacén: embebido vs servidor Oxigraph vs Virtuoso (benchmarks/almacenes.py) — {ahora}",
+        "## Backends de almacén: embebido vs servidor Oxigraph vs Virtuoso (benchmarks/almacenes.py) — "
+        + ahora,
         "",
         f"- Máquina: {platform.machine()}, nproc {os.cpu_count()}, memoria {mem:.1f} GiB; Python "
         f"{platform.python_version()}; carga media al empezar {os.getloadavg()[0]:.1f} (máquina compartida).",
         f"- Orden: `python benchmarks/almacenes.py --tripletas {args.tripletas} --backends {args.backends} "
         f"--repeticiones {args.repeticiones}`",
         f"- Datos: registro sintético (`benchmarks/generador.py`, semilla 7): {tripletas:,} cuádruplas en "
-        f"{grafos:,} grafos; consultas con `GRAPH ?g` sin vista (ver el código); mediana de {args.repeticiones}.",
+        f"{grafos:,} grafos; consultas con `GRAPH ?g` sin vista (ver el código); mediana de "
+        f"{args.repeticiones}.",
         "",
         "| medida | " + " | ".join(resultados) + " |",
         "|---|" + "---:|" * len(resultados),
@@ -226,8 +233,8 @@ def _informe(resultados: dict[str, dict[str, object]], tripletas: int, grafos: i
     iguales = []
     for clave in ("cobertura_total_filas", "cobertura_programa_filas", "busqueda_filas"):
         valores = [r[clave] for r in resultados.values() if clave in r]
-        iguales.append(f"{clave.removesuffix('_filas')}: " + ("iguales" if all(v == valores[0] for v in valores)
-                                                           else "DIFERENTES"))
+        igual = all(v == valores[0] for v in valores)
+        iguales.append(f"{clave.removesuffix('_filas')}: " + ("iguales" if igual else "DIFERENTES"))
     lineas.append("Resultados entre backends — " + "; ".join(iguales) + ".")
     errores = [f"{b}: {r['error']}" for b, r in resultados.items() if "error" in r]
     if errores:

@@ -85,7 +85,9 @@ def interpretar_cabecera(texto: str, ruta: Path) -> tuple[str, tuple[Parametro, 
             resto = contenido.split(":", 1)[1].strip()
             en_parametros = resto.lower() not in {"ninguno", "ninguno."}
         elif contenido.lower().startswith("columnas:"):
-            columnas = tuple(c.strip().lstrip("?") for c in contenido.split(":", 1)[1].split(",") if c.strip())
+            columnas = tuple(
+                c.strip().lstrip("?") for c in contenido.split(":", 1)[1].split(",") if c.strip()
+            )
             en_parametros = False
         elif en_parametros and contenido:
             m = _LINEA_PARAM.match(contenido)
@@ -102,7 +104,9 @@ def interpretar_cabecera(texto: str, ruta: Path) -> tuple[str, tuple[Parametro, 
         )
     for p in parametros:
         if p.tipo == "lista-iri" and not _patron_values(p.nombre).search(texto):
-            raise ErrorActivos(f"{ruta.name}: el parámetro de lista «{p.nombre}» necesita «VALUES ?{p.nombre} {{ }}»")
+            raise ErrorActivos(
+                f"{ruta.name}: el parámetro de lista «{p.nombre}» necesita «VALUES ?{p.nombre} {{ }}»"
+            )
     return proposito, tuple(parametros), columnas
 
 
@@ -123,7 +127,9 @@ class Catalogo:
             try:
                 verificador.query(texto)
             except SyntaxError as exc:
-                raise ErrorActivos(f"La consulta {ruta.name} tiene un error de sintaxis", detalle=str(exc)) from exc
+                raise ErrorActivos(
+                    f"La consulta {ruta.name} tiene un error de sintaxis", detalle=str(exc)
+                ) from exc
             self._consultas[ruta.stem] = Consulta(ruta.stem, texto, proposito, parametros, columnas, ruta)
 
     def __contains__(self, nombre: str) -> bool:

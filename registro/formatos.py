@@ -40,7 +40,7 @@ def compactar_iri(iri: str) -> str:
         if iri.startswith(base) and len(base) > len(mejor):
             mejor = base
             nombre = prefijo
-    return f"{nombre}:{iri[len(mejor):]}" if mejor else iri
+    return f"{nombre}:{iri[len(mejor) :]}" if mejor else iri
 
 
 def filas_simples(res: ResultadoConsulta, *, compactar: bool = False) -> list[dict[str, object]]:
@@ -52,7 +52,9 @@ def presentar(res: ResultadoConsulta, formato: str = "tabla") -> str:
     if formato not in FORMATOS_TABULARES:
         raise EntradaInvalida(f"Formato de salida desconocido: {formato!r}", detalle="Use tabla, csv o json.")
     if res.tipo == "booleano":
-        return json.dumps({"boolean": res.booleano}) if formato == "json" else ("sí" if res.booleano else "no")
+        return (
+            json.dumps({"boolean": res.booleano}) if formato == "json" else ("sí" if res.booleano else "no")
+        )
     if res.tipo == "grafo":
         assert res.grafo is not None
         return res.grafo.serialize(format="turtle")
@@ -68,7 +70,9 @@ def presentar(res: ResultadoConsulta, formato: str = "tabla") -> str:
     return tabla_texto(res.variables, filas_simples(res, compactar=True))
 
 
-def tabla_texto(columnas: tuple[str, ...] | list[str], filas: list[dict[str, object]], ancho_max: int = 60) -> str:
+def tabla_texto(
+    columnas: tuple[str, ...] | list[str], filas: list[dict[str, object]], ancho_max: int = 60
+) -> str:
     """Tabla alineada en texto plano, recortando celdas largas."""
 
     def celda(v: object) -> str:

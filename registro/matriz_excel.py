@@ -124,9 +124,25 @@ def exportar(almacen: Almacen, estandar: str, programa: str, regla: str | None =
         meta.cell(n, 1, clave)
         meta.cell(n, 2, valor)
     meta.sheet_state = "hidden"
+    _sin_formulas(libro)
     salida = io.BytesIO()
     libro.save(salida)
     return salida.getvalue()
+
+
+def _sin_formulas(libro: Workbook) -> None:
+    """Ningún texto del registro sale como fórmula viva.
+
+    openpyxl guarda como fórmula todo texto que empieza por «=»: un enunciado enviado como
+    «=HYPERLINK(…)» se ejecutaría al abrir el libro (inyección de fórmulas). El libro no escribe
+    fórmulas propias en celdas (solo formato condicional), así que toda celda «f» viene de los datos y
+    se marca como texto: se ve tal cual y nunca se evalúa.
+    """
+    for hoja in libro.worksheets:
+        for fila in hoja.iter_rows():
+            for celda in fila:
+                if celda.data_type == "f":
+                    celda.data_type = "s"
 
 
 def _hoja_matriz(ws: Worksheet, m: eq.Matriz) -> None:

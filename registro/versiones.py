@@ -107,8 +107,15 @@ def publicar(
     """
     with almacen.cerrojo_escritura:
         return _publicar(
-            almacen, institucion, clave, datos, sha256=sha256, publico=publico,
-            version_formas=version_formas, agente=agente, actualizacion_extra=actualizacion_extra,
+            almacen,
+            institucion,
+            clave,
+            datos,
+            sha256=sha256,
+            publico=publico,
+            version_formas=version_formas,
+            agente=agente,
+            actualizacion_extra=actualizacion_extra,
         )
 
 
@@ -211,10 +218,11 @@ def reconstruir_uniones(almacen: Almacen) -> None:
     for publico in (True, False):
         union = union_de(publico)
         partes.append(f"DROP SILENT GRAPH <{union}>")
+        valor = "true" if publico else "false"
         partes.append(
             f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ "
             f"GRAPH <{GRAFO_REGISTRO}> {{ ?g a <{REG.VersionEnvio}> ; <{REG.vigente}> true . "
-            f"OPTIONAL {{ ?g <{REG.publico}> ?pub }} FILTER(COALESCE(?pub, true) = {'true' if publico else 'false'}) }} "
+            f"OPTIONAL {{ ?g <{REG.publico}> ?pub }} FILTER(COALESCE(?pub, true) = {valor}) }} "
             f"GRAPH ?g {{ ?s ?p ?o }} }}"
         )
         partes.append(registrar_grafo_fijo(union, publico=publico))

@@ -210,6 +210,9 @@ def iniciar_virtuoso(carpeta: Path, *, filas_maximas: int = 10_000_000, buffers:
         guion = (
             f"DB.DBA.USER_CREATE('registro', '{clave}');\n"
             'GRANT SPARQL_UPDATE TO "registro";\n'
+            # Seguridad por grafo: el anónimo (/sparql) no lee nada; el usuario del registro, todo.
+            "DB.DBA.RDF_DEFAULT_USER_PERMS_SET('nobody', 0);\n"
+            "DB.DBA.RDF_DEFAULT_USER_PERMS_SET('registro', 15);\n"
             f"USER_SET_PASSWORD('dba', '{clave_dba}');\n"
         )
         r = subprocess.run(

@@ -46,8 +46,14 @@ EJEMPLOS = {
     "secuencia": f"{ID}inst/iest-piloto/secuencia-actas/2026",
     "resultado": f"{ID}resultado/no-existe",
 }
-CON_FILAS = ("conteo-por-tipo", "niveles-de-marco", "marcos", "instituciones",
-             "unidades-y-criterios-de-estandar", "modulos-e-indicadores-de-programa")
+CON_FILAS = (
+    "conteo-por-tipo",
+    "niveles-de-marco",
+    "marcos",
+    "instituciones",
+    "unidades-y-criterios-de-estandar",
+    "modulos-e-indicadores-de-programa",
+)
 
 
 def _invocar(*args: str):
@@ -114,8 +120,16 @@ def test_consulta_desconocida_sale_con_2(ruta_almacen: str) -> None:
 
 
 def test_niveles_del_mncp_son_ocho_en_orden(ruta_almacen: str) -> None:
-    r = _invocar("consultar", "niveles-de-marco", "-p", f"marco={ID}marco/mncp", "--almacen", ruta_almacen,
-                 "-f", "json")
+    r = _invocar(
+        "consultar",
+        "niveles-de-marco",
+        "-p",
+        f"marco={ID}marco/mncp",
+        "--almacen",
+        ruta_almacen,
+        "-f",
+        "json",
+    )
     numeros = [f["numero"] for f in json.loads(r.output)]
     assert numeros == list(range(1, 9))
 
@@ -129,9 +143,13 @@ def test_exportar_trig_y_jsonld(ruta_almacen: str, tmp_path: Path) -> None:
         assert not salida.with_name(salida.name + ".parcial").exists()
 
 
-def test_cargar_archivo_con_error_de_sintaxis_sale_con_2_y_no_escribe(ruta_almacen: str, tmp_path: Path) -> None:
+def test_cargar_archivo_con_error_de_sintaxis_sale_con_2_y_no_escribe(
+    ruta_almacen: str, tmp_path: Path
+) -> None:
     roto = tmp_path / "roto.ttl"
-    roto.write_text("@prefix ex: <http://ex.org/> .\nex:a ex:b ex:c ;\n ex:d \"sin cerrar .\n", encoding="utf-8")
+    roto.write_text(
+        '@prefix ex: <http://ex.org/> .\nex:a ex:b ex:c ;\n ex:d "sin cerrar .\n', encoding="utf-8"
+    )
     antes = _total(ruta_almacen)
     r = _invocar("cargar", str(roto), "--almacen", ruta_almacen)
     assert r.exit_code == 2

@@ -387,7 +387,11 @@ def _llave_where(sparql: str) -> int:
             i = _saltar_cadena(sparql, i)
         elif c == "<" and _saltar_iri(sparql, i) != i:
             i = _saltar_iri(sparql, i)
-        elif c.isalpha() and profundidad == 0 and (i == 0 or not (sparql[i - 1].isalnum() or sparql[i - 1] in "?$_:")):
+        elif (
+            c.isalpha()
+            and profundidad == 0
+            and (i == 0 or not (sparql[i - 1].isalnum() or sparql[i - 1] in "?$_:"))
+        ):
             j = i
             while j < n and (sparql[j].isalnum() or sparql[j] == "_"):
                 j += 1

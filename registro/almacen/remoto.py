@@ -579,7 +579,13 @@ class AlmacenRemoto(Almacen):
             "POST", self.puntos.consulta, que="consulta", data=datos, headers={"Accept": acepta}
         )
         self._comprobar_truncado(r)
-        return r.content, r.headers.get("content-type", acepta).split(";")[0].strip()
+        recibido = r.headers.get("content-type", acepta).split(";")[0].strip().lower()
+        if forma not in {"SELECT", "ASK"} and recibido != acepta:
+            # Algunos servidores ignoran el formato pedido para CONSTRUCT (Virtuoso puede dar Turtle
+            # o text/plain): quien pide N-Triples los recibe, se reserializa.
+            pedido = ox.RdfFormat.from_media_type(acepta) or ox.RdfFormat.TURTLE
+            return ox.serialize(_analizar(r.content, recibido), format=pedido), pedido.media_type
+        return r.content, recibido
 
     # --- escrituras ---------------------------------------------------------------------------------------
     def _enviar_actualizacion(self, sparql_update: str) -> None:

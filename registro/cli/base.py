@@ -51,9 +51,7 @@ def _publicador():
 
 def _mostrar_resumen(a, conteos: dict[str, int]) -> None:
     typer.echo("\nContenido del registro (tripletas por grafo):")
-    filas = [
-        {"grafo": g.replace(str(GRAFO), "grafo:"), "tripletas": n} for g, n in sorted(conteos.items())
-    ]
+    filas = [{"grafo": g.replace(str(GRAFO), "grafo:"), "tripletas": n} for g, n in sorted(conteos.items())]
     typer.echo(tabla_texto(("grafo", "tripletas"), filas, ancho_max=90))
     typer.echo(f"Total: {sum(conteos.values()):,} tripletas.")
     cat = consultas.catalogo()
@@ -72,8 +70,13 @@ def estado(almacen: OpcionAlmacen = None) -> None:
         if vs:
             typer.echo("\nVersiones de envíos:")
             filas = [
-                {"institución": v.institucion, "clave": v.clave, "versión": v.numero,
-                 "vigente": "sí" if v.vigente else "no", "fecha": v.fecha}
+                {
+                    "institución": v.institucion,
+                    "clave": v.clave,
+                    "versión": v.numero,
+                    "vigente": "sí" if v.vigente else "no",
+                    "fecha": v.fecha,
+                }
                 for v in vs
             ]
             typer.echo(tabla_texto(("institución", "clave", "versión", "vigente", "fecha"), filas))
@@ -81,11 +84,15 @@ def estado(almacen: OpcionAlmacen = None) -> None:
 
 @app.command()
 def cargar(
-    archivos: Annotated[list[Path], typer.Argument(help="Archivos RDF (Turtle, TriG, N-Quads, N-Triples, RDF/XML, JSON-LD).")],
+    archivos: Annotated[
+        list[Path], typer.Argument(help="Archivos RDF (Turtle, TriG, N-Quads, N-Triples, RDF/XML, JSON-LD).")
+    ],
     grafo: Annotated[
         str | None, typer.Option("--grafo", help="IRI del grafo de destino para archivos de tripletas.")
     ] = None,
-    formato: Annotated[str | None, typer.Option("--formato", help="Formato si la extensión no lo dice.")] = None,
+    formato: Annotated[
+        str | None, typer.Option("--formato", help="Formato si la extensión no lo dice.")
+    ] = None,
     reanudar: Annotated[
         bool,
         typer.Option(
@@ -110,7 +117,8 @@ def cargar(
             fmt = formato or _EXTENSIONES.get(ruta.suffix.lower())
             if fmt is None:
                 raise FormatoDesconocido(
-                    f"No se reconoce el formato de {ruta.name}", detalle="Indique --formato (turtle, trig, nquads…)."
+                    f"No se reconoce el formato de {ruta.name}",
+                    detalle="Indique --formato (turtle, trig, nquads…).",
                 )
             destino = None
             if fmt not in {"trig", "nquads"}:
@@ -121,12 +129,16 @@ def cargar(
             n = a.cargar(ruta, fmt, destino, progreso=avance, reanudar=reanudar)
             if destino is not None and destino != GRAFO_REGISTRO:
                 a.actualizar(versiones.registrar_grafo_fijo(destino, publico=True))
-            typer.echo(f"{ruta.name}: {n:,} tripletas cargadas" + (f" en <{destino}>" if destino else "") + ".")
+            typer.echo(
+                f"{ruta.name}: {n:,} tripletas cargadas" + (f" en <{destino}>" if destino else "") + "."
+            )
 
 
 @app.command()
 def consultar(
-    consulta: Annotated[str | None, typer.Argument(help="Nombre de una consulta del catálogo o ruta a un .rq.")] = None,
+    consulta: Annotated[
+        str | None, typer.Argument(help="Nombre de una consulta del catálogo o ruta a un .rq.")
+    ] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Parámetro nombre=valor (repetible).")
     ] = None,
@@ -138,8 +150,11 @@ def consultar(
     cat = consultas.catalogo()
     if lista or consulta is None:
         filas = [
-            {"consulta": c.nombre, "parámetros": ", ".join(p.nombre for p in c.parametros) or "—",
-             "propósito": c.proposito}
+            {
+                "consulta": c.nombre,
+                "parámetros": ", ".join(p.nombre for p in c.parametros) or "—",
+                "propósito": c.proposito,
+            }
             for c in cat
         ]
         typer.echo(tabla_texto(("consulta", "parámetros", "propósito"), filas, ancho_max=80))
@@ -175,7 +190,10 @@ def exportar(
         str | None,
         typer.Option("--pais", help="Solo los datos públicos de este país (ISO 3166-1 alfa-2: PE, CL…)."),
     ] = None,
-    salida: Annotated[Path | None, typer.Option("--salida", "-o", help="Archivo de salida (por defecto, la salida estándar).")] = None,
+    salida: Annotated[
+        Path | None,
+        typer.Option("--salida", "-o", help="Archivo de salida (por defecto, la salida estándar)."),
+    ] = None,
     almacen: OpcionAlmacen = None,
 ) -> None:
     """Exporta el registro: trig/nquads sin --pais es el volcado completo; lo demás, la vista pública."""
