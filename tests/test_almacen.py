@@ -229,3 +229,29 @@ def test_iri_de_recurso_no_escapa_del_espacio_de_nombres() -> None:
     iri = vocabulario.de_institucion("iest-x", "../mtpe", "a b")
     assert str(iri).startswith(vocabulario.espacio_institucion("iest-x"))
     assert str(iri) == f"{ID}inst/iest-x/..%2Fmtpe/a%20b"
+
+
+def test_union_vigente_conserva_tripletas_compartidas_entre_conjuntos(almacen_referencia: Almacen) -> None:
+    """Regresión: al sustituir una versión, una tripleta que otro conjunto vigente también afirma sigue
+    visible, y el grafo por defecto no lista las versiones una a una (miles de grafos eran lentísimos)."""
+    a = almacen_referencia
+    t1 = (URIRef(f"{EX}x"), REG.codigo, Literal("uno"))
+    t2 = (URIRef(f"{EX}compartido"), REG.codigo, Literal("dos"))
+    t3 = (URIRef(f"{EX}x"), REG.codigo, Literal("tres"))
+
+    def grafo(*ts):
+        g = Graph()
+        for t in ts:
+            g.add(t)
+        return g
+
+    versiones.publicar(a, "prueba", "a", grafo(t1, t2), sha256="1")
+    versiones.publicar(a, "prueba", "b", grafo(t2), sha256="2")
+    versiones.publicar(a, "prueba", "a", grafo(t3), sha256="3")
+    q = f"SELECT ?s ?o WHERE {{ ?s <{REG.codigo}> ?o FILTER(STRSTARTS(STR(?s), '{EX}')) }}"
+    vistos = {(str(f["s"]), str(f["o"])) for f in a.consultar(q).filas}
+    assert vistos == {(f"{EX}compartido", "dos"), (f"{EX}x", "tres")}
+    vista = a.grafos_de(Vista.COMPLETA)
+    assert vista is not None
+    assert not any("/envio/" in str(g) for g in vista.por_defecto)
+    assert sum("/envio/prueba/" in str(g) for g in vista.vigentes) == 2
