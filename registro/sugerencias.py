@@ -449,8 +449,7 @@ def _revisar(
     grafo.set((c, DCTERMS.date, Literal(date.today().isoformat(), datatype=XSD.date)))
     texto = justificacion or (
         f"{'Aprobada' if estado == 'aprobada' else 'Rechazada'} por {autor.strip()} "
-        "tras revisar la sugerencia"
-        + (f" (similitud {confianza})" if confianza is not None else "")
+        "tras revisar la sugerencia" + (f" (similitud {confianza})" if confianza is not None else "")
     )
     grafo.set((c, REG.justificacion, Literal(texto, lang="es")))
     resultado = conjuntos.republicar(almacen, conjunto, grafo, agente=agente)

@@ -57,7 +57,7 @@ def _analizar(datos: bytes, formato: str | None) -> None:
 
 
 # --- analizador RDF --------------------------------------------------------------------------------------
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(datos=st.binary(max_size=3000), formato=st.sampled_from(_FORMATOS))
 def test_bytes_al_azar_solo_dan_errores_del_registro(datos: bytes, formato: str | None) -> None:
     EJEMPLOS["bytes-al-azar"] += 1
@@ -128,7 +128,7 @@ def _mutar(datos: bytes, mutaciones: list[tuple]) -> bytes:
     return bytes(b)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(formato=st.sampled_from(sorted(_RDFLIB)), mutaciones=st.lists(_MUTACION, min_size=1, max_size=4))
 def test_serializaciones_validas_mutadas_solo_dan_errores_del_registro(
     formato: str, mutaciones: list
@@ -261,7 +261,7 @@ def _fragmentos(url: str) -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(datos=st.data())
 def test_sparql_aceptado_nunca_hace_salir_un_service(espia: str, datos: st.DataObject) -> None:
     EJEMPLOS["sparql-fragmentos"] += 1
@@ -288,7 +288,7 @@ def test_el_oraculo_de_service_funciona(espia: str) -> None:
     assert len(_Contador.visitas) == antes + 1
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(texto=st.text(max_size=400))
 def test_texto_al_azar_en_sparql_seguro_solo_da_errores_de_consulta(texto: str) -> None:
     EJEMPLOS["sparql-al-azar"] += 1

@@ -294,7 +294,7 @@ def _inds(pesos_valores: list[tuple[Decimal, Decimal]]) -> list[eq.ValorIndicado
     ]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(pv=st.lists(st.tuples(_PESOS, _VALOR), min_size=1, max_size=15), semilla=st.integers(0, 2**16))
 def test_unidad_acotada_exacta_y_sin_orden(pv: list[tuple[Decimal, Decimal]], semilla: int) -> None:
     EJEMPLOS["unidad-pura"] += 1
@@ -315,7 +315,7 @@ _DIVISORES = (1, 2, 4, 5, 8, 10, 16, 20, 25, 40, 50, 80, 100)
 """n con k/n decimal finito: el umbral k/n se escribe exacto como ``xsd:decimal`` (0.8 = 4/5)."""
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(n=st.sampled_from(_DIVISORES), datos=st.data(), paso=st.sampled_from(["0.0001", "0.000001", "1E-12"]))
 def test_umbral_exacto_pasa_y_un_paso_mas_no(n: int, datos: st.DataObject, paso: str) -> None:
     """Con valores 0/1 y pesos iguales la unidad vale k/n exacto: pasa el umbral k/n y no k/n + paso."""
@@ -332,7 +332,7 @@ def test_umbral_exacto_pasa_y_un_paso_mas_no(n: int, datos: st.DataObject, paso:
         assert eq.porcentaje_texto(debajo) != eq.porcentaje_texto(Fraction(k, n))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     unidades=st.lists(st.lists(st.tuples(_PESOS, _VALOR), min_size=1, max_size=6), min_size=1, max_size=5),
     creditos=st.lists(_PESOS, min_size=5, max_size=5),

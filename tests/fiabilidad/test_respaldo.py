@@ -140,7 +140,7 @@ def test_instantanea_coherente_aunque_se_publique_durante_el_respaldo(
     hilo = threading.Thread(target=escritor)
     hilo.start()
     try:
-        for i in range(3):
+        for i in range(2):
             m = respaldo.respaldar(piloto_disco, tmp_path / f"r{i}.nq")
             restaurado = tmp_path / f"a{i}"
             respaldo.restaurar(tmp_path / f"r{i}.nq", restaurado)
