@@ -202,8 +202,10 @@ class AlmacenOxigraph(Almacen):
             self._store.optimize()
 
     def cerrar(self) -> None:
-        self._store.flush() if self.ruta is not None else None
-        del self._store
+        """Escribe lo pendiente y suelta el almacén (y su cerrojo en disco); idempotente."""
+        store = self.__dict__.pop("_store", None)
+        if store is not None and self.ruta is not None:
+            store.flush()
 
 
 class _LectorConAvance(io.RawIOBase):
