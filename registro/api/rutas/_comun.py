@@ -151,3 +151,27 @@ def _termino(v: Mapping[str, str]) -> Node:
     if "xml:lang" in v:
         return Literal(v["value"], lang=v["xml:lang"])
     return Literal(v["value"], datatype=URIRef(v["datatype"]) if "datatype" in v else None)
+
+
+def pagina_de_detalles(
+    estado: EstadoRegistro,
+    pag: object,
+    iris: Sequence[Node],
+    *,
+    consulta_detalle: str,
+    variable: str,
+    parametro_lista: str,
+) -> list[Mapping[str, Node]]:
+    """Filas de detalle de la página pedida, en el orden de la búsqueda (una consulta por página).
+
+    Las búsquedas devuelven solo IRIs ordenados; el detalle se pide después, solo para la página,
+    para no traer etiquetas y referencias de miles de resultados.
+    """
+    pagina = list(iris[pag.desde : pag.hasta])  # type: ignore[attr-defined]
+    if not pagina:
+        return []
+    detalle = {
+        str(fila[variable]): fila
+        for fila in consultar(estado, consulta_detalle, {parametro_lista: pagina}).filas
+    }
+    return [detalle[str(i)] for i in pagina if str(i) in detalle]

@@ -16,7 +16,7 @@ from registro.api.dependencias import (
     rechazar_desconocidos,
 )
 from registro.api.modelos import Norma, Pagina, Referencia
-from registro.api.rutas._comun import consultar, enlace, entero, referencia, texto
+from registro.api.rutas._comun import consultar, enlace, entero, pagina_de_detalles, referencia, texto
 from registro.api.rutas.filtros import Filtros, filtros
 
 router = APIRouter(
@@ -53,14 +53,12 @@ def buscar(
             "institucion": iri_o_codigo(institucion, "inst"),
         },
     )
-    iris = [f_["norma"] for f_ in res.filas]
+    iris = [fila["norma"] for fila in res.filas]
     datos = paginar(request, response, pag, len(iris))
-    pagina = iris[pag.desde : pag.hasta]
-    detalle: dict[str, dict] = {}
-    if pagina:
-        for fila in consultar(estado, "api-normas-detalle", {"normas": pagina}).filas:
-            detalle[str(fila["norma"])] = fila
-    return {**datos, "elementos": [norma(detalle[str(i)]) for i in pagina if str(i) in detalle]}
+    filas = pagina_de_detalles(
+        estado, pag, iris, consulta_detalle="api-normas-detalle", variable="norma", parametro_lista="normas"
+    )
+    return {**datos, "elementos": [norma(fila) for fila in filas]}
 
 
 def norma(fila: dict) -> Norma:

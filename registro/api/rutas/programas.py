@@ -16,7 +16,7 @@ from registro.api.dependencias import (
     rechazar_desconocidos,
 )
 from registro.api.modelos import Pagina, Programa
-from registro.api.rutas._comun import consultar, enlace, entero, referencia, texto
+from registro.api.rutas._comun import consultar, enlace, entero, pagina_de_detalles, referencia, texto
 from registro.api.rutas.filtros import Filtros, filtros
 
 router = APIRouter(
@@ -55,12 +55,15 @@ def buscar(
     )
     iris = [fila["programa"] for fila in res.filas]
     datos = paginar(request, response, pag, len(iris))
-    pagina = iris[pag.desde : pag.hasta]
-    detalle: dict[str, dict] = {}
-    if pagina:
-        for fila in consultar(estado, "api-programas-detalle", {"programas": pagina}).filas:
-            detalle[str(fila["programa"])] = fila
-    return {**datos, "elementos": [programa(detalle[str(i)]) for i in pagina if str(i) in detalle]}
+    filas = pagina_de_detalles(
+        estado,
+        pag,
+        iris,
+        consulta_detalle="api-programas-detalle",
+        variable="programa",
+        parametro_lista="programas",
+    )
+    return {**datos, "elementos": [programa(fila) for fila in filas]}
 
 
 def programa(fila: dict) -> Programa:
