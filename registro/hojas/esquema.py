@@ -147,6 +147,41 @@ def _c(encabezado: str, clave: str, tipo: str, **opciones: object) -> Columna:
 
 _NUM = ("n.º", "nº", "n°", "no.", "número", "numero", "nro.", "nro")
 
+
+def _col_unidad(ejemplo: str = "") -> Columna:
+    """Columna «Unidad» de las hojas que cuelgan de una unidad de competencia (obligatoria)."""
+    return _c(
+        "Unidad",
+        "unidad",
+        CODIGO,
+        obligatoria=True,
+        ejemplo=ejemplo,
+        ancho=22,
+        ayuda="Código de la unidad (hoja «Unidades»).",
+    )
+
+
+def _col_numero(ayuda: str, *, ejemplo: str = "", ancho: int = 7) -> Columna:
+    """Columna «N.º» (texto, p. ej. «1.2») con los alias habituales de «número»."""
+    return _c(
+        "N.º", "numero", NUMERO, ejemplo=ejemplo, ancho=ancho, alias=_NUM, propiedad=REG.numero, ayuda=ayuda
+    )
+
+
+def _col_enunciado(ayuda: str, *, ejemplo: str = "", ancho: int = 90) -> Columna:
+    """Columna «Enunciado» obligatoria, que va a ``skos:prefLabel``."""
+    return _c(
+        "Enunciado",
+        "enunciado",
+        TEXTO,
+        obligatoria=True,
+        ejemplo=ejemplo,
+        ancho=ancho,
+        propiedad=SKOS.prefLabel,
+        ayuda=ayuda,
+    )
+
+
 # --- programa de estudios ---------------------------------------------------------------------------
 _PROGRAMA = Hoja(
     "Programa",
@@ -818,32 +853,9 @@ _ACTIVIDADES = Hoja(
     "actividades-clave.csv",
     "Opcional (perfiles ChileValora): una actividad clave por fila.",
     (
-        _c(
-            "Unidad",
-            "unidad",
-            CODIGO,
-            obligatoria=True,
-            ancho=22,
-            ayuda="Código de la unidad (hoja «Unidades»).",
-        ),
-        _c(
-            "N.º",
-            "numero",
-            NUMERO,
-            ancho=7,
-            alias=_NUM,
-            propiedad=REG.numero,
-            ayuda="Número de la actividad en la unidad (1, 2…). Vacío: el orden de las filas.",
-        ),
-        _c(
-            "Enunciado",
-            "enunciado",
-            TEXTO,
-            obligatoria=True,
-            ancho=80,
-            propiedad=SKOS.prefLabel,
-            ayuda="Enunciado de la actividad clave, en español.",
-        ),
+        _col_unidad(),
+        _col_numero("Número de la actividad en la unidad (1, 2…). Vacío: el orden de las filas."),
+        _col_enunciado("Enunciado de la actividad clave, en español.", ancho=80),
     ),
     obligatoria=False,
 )
@@ -853,15 +865,7 @@ _CRITERIOS = Hoja(
     "criterios.csv",
     "Un criterio de desempeño por fila.",
     (
-        _c(
-            "Unidad",
-            "unidad",
-            CODIGO,
-            obligatoria=True,
-            ejemplo="ECL-TEL-001-UC1",
-            ancho=22,
-            ayuda="Código de la unidad (hoja «Unidades»).",
-        ),
+        _col_unidad("ECL-TEL-001-UC1"),
         _c(
             "Actividad",
             "actividad",
@@ -869,26 +873,14 @@ _CRITERIOS = Hoja(
             ancho=10,
             ayuda="Solo si el criterio cuelga de una actividad clave: su N.º (hoja «Actividades clave»).",
         ),
-        _c(
-            "N.º",
-            "numero",
-            NUMERO,
+        _col_numero(
+            "Número del criterio, p. ej. 1.2, escrito como texto. Vacío: «actividad.orden» o «unidad.orden».",
             ejemplo="1.1",
             ancho=8,
-            alias=_NUM,
-            propiedad=REG.numero,
-            ayuda="Número del criterio, p. ej. 1.2, escrito como texto. Vacío: «actividad.orden» o "
-            "«unidad.orden».",
         ),
-        _c(
-            "Enunciado",
-            "enunciado",
-            TEXTO,
-            obligatoria=True,
-            ancho=90,
-            propiedad=SKOS.prefLabel,
+        _col_enunciado(
+            "Enunciado del criterio, en español.",
             ejemplo="Verifica la orden de servicio y los materiales requeridos antes del desplazamiento.",
-            ayuda="Enunciado del criterio, en español.",
         ),
     ),
 )
@@ -908,35 +900,11 @@ def _lista_enunciados(
         archivo,
         descripcion,
         (
-            _c(
-                "Unidad",
-                "unidad",
-                CODIGO,
-                obligatoria=True,
-                ejemplo=unidad_ejemplo,
-                ancho=22,
-                ayuda="Código de la unidad (hoja «Unidades»).",
+            _col_unidad(unidad_ejemplo),
+            _col_numero(
+                "Número dentro de la unidad. Vacío: el orden de las filas.", ejemplo="1" if ejemplo else ""
             ),
-            _c(
-                "N.º",
-                "numero",
-                NUMERO,
-                ejemplo="1" if ejemplo else "",
-                ancho=7,
-                alias=_NUM,
-                propiedad=REG.numero,
-                ayuda="Número dentro de la unidad. Vacío: el orden de las filas.",
-            ),
-            _c(
-                "Enunciado",
-                "enunciado",
-                TEXTO,
-                obligatoria=True,
-                ejemplo=ejemplo,
-                ancho=90,
-                propiedad=SKOS.prefLabel,
-                ayuda=f"Enunciado del {singular}, en español.",
-            ),
+            _col_enunciado(f"Enunciado del {singular}, en español.", ejemplo=ejemplo),
         ),
         obligatoria=obligatoria,
     )
