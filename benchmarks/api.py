@@ -288,6 +288,51 @@ def busqueda_en_proceso(carpeta: Path, veces: int = 20) -> dict[str, float]:
     }
 
 
+def instantanea_sin_bloqueo(ruta_almacen: Path, segundos_minimos: float = 0.0) -> dict[str, float]:
+    """Reconstrucción de la instantánea pública con consultas en curso (issue #5).
+
+    Mide: (1) la primera instantánea (arranque, se espera); (2) una reconstrucción forzada con
+    ``invalidar()``, que ahora corre en segundo plano; (3) la latencia de consultas ``/id``-like
+    (``interna``, una norma) lanzadas **mientras** se reconstruye. Antes del cambio esas consultas
+    esperaban la reconstrucción entera (su latencia era el tiempo de construcción).
+    """
+    from registro.consulta_publica import PoolTrabajadores
+
+    a = AlmacenOxigraph(ruta_almacen)
+    tripletas = sum(a.conteos().values())
+    pool = PoolTrabajadores(a, tiempo_maximo=600, filas_maximas=10**7, trabajadores=1)
+    try:
+        t0 = time.perf_counter()
+        pool.preparar()
+        primera_s = time.perf_counter() - t0
+        consulta = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s a <{REG}EstandarCompetencia> }}"
+        pool.interna(consulta)
+        latencias: list[float] = []
+        t0 = time.perf_counter()
+        pool.invalidar()
+        while True:
+            inicio = time.perf_counter()
+            respuesta = pool.interna(consulta)
+            latencias.append(time.perf_counter() - inicio)
+            assert respuesta.frescura is not None
+            if not respuesta.frescura.actualizando and time.perf_counter() - t0 >= segundos_minimos:
+                break
+            time.sleep(0.05)
+        pool.esperar_instantanea()
+        reconstruccion_s = time.perf_counter() - t0
+    finally:
+        pool.cerrar()
+        a.cerrar()
+    return {
+        "tripletas": float(tripletas),
+        "primera_s": primera_s,
+        "reconstruccion_s": reconstruccion_s,
+        "consultas_durante": float(len(latencias)),
+        "latencia_p50_ms": _percentil(latencias, 50) * 1000,
+        "latencia_max_ms": max(latencias) * 1000,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--tripletas", type=int, default=600_000)
@@ -296,7 +341,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sin-rdflib", action="store_true", help="no comparar con rdflib-endpoint")
     p.add_argument("--resultados", type=Path, default=RAIZ / "benchmarks" / "RESULTADOS.md")
     p.add_argument("--servir-rdflib-endpoint", nargs=2, metavar=("VOLCADO", "PUERTO"), help=argparse.SUPPRESS)
+    p.add_argument(
+        "--solo-instantanea",
+        action="store_true",
+        help="medir solo la reconstrucción de la instantánea pública con consultas en curso",
+    )
+    p.add_argument(
+        "--almacen",
+        type=Path,
+        default=None,
+        help="con --solo-instantanea: almacén ya poblado (se conserva) en vez de generar uno temporal",
+    )
     args = p.parse_args(argv)
+    if args.solo_instantanea:
+        return _solo_instantanea(args)
     if args.servir_rdflib_endpoint:
         servir_rdflib_endpoint(Path(args.servir_rdflib_endpoint[0]), int(args.servir_rdflib_endpoint[1]))
         return 0
@@ -431,6 +489,32 @@ def main(argv: list[str] | None = None) -> int:
                     except subprocess.TimeoutExpired:
                         proc.kill()
     informe = _informe(args, muestra, medidas, comparacion, busqueda, ajena)
+    print(informe)
+    with args.resultados.open("a", encoding="utf-8") as f:
+        f.write("\n" + informe + "\n")
+    return 0
+
+
+def _solo_instantanea(args: argparse.Namespace) -> int:
+    if args.almacen is not None and args.almacen.exists():
+        r = instantanea_sin_bloqueo(args.almacen)
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-inst-") as tmp:
+            carpeta = Path(tmp) if args.almacen is None else args.almacen.parent
+            ruta = carpeta / "almacen" if args.almacen is None else args.almacen
+            a = AlmacenOxigraph(ruta)
+            arranque.iniciar(a)
+            poblar(a, Escala.para_tripletas(args.tripletas), semilla=7, carpeta=carpeta)
+            a.cerrar()
+            r = instantanea_sin_bloqueo(ruta)
+    informe = (
+        f"### Instantánea pública sin bloqueo ({datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} CPU)\n\n"
+        f"Almacén de {r['tripletas']:,.0f} tripletas. Primera instantánea (arranque, se espera): "
+        f"{r['primera_s']:.1f} s. Reconstrucción forzada en segundo plano: {r['reconstruccion_s']:.1f} s, "
+        f"durante la cual {r['consultas_durante']:.0f} consultas respondieron con la instantánea anterior "
+        f"(p50 {r['latencia_p50_ms']:.1f} ms, máx. {r['latencia_max_ms']:.1f} ms). Antes, cada consulta "
+        "que llegaba durante la reconstrucción esperaba la reconstrucción entera."
+    )
     print(informe)
     with args.resultados.open("a", encoding="utf-8") as f:
         f.write("\n" + informe + "\n")

@@ -72,7 +72,7 @@ def ejecutar(store: ox.Store, peticion: dict, prefijos: dict[str, str] | None = 
             filas = list(islice(res, maximo + 1))
             truncado = len(filas) > maximo
             del filas[maximo:]
-            cuerpo = _serializar_filas(variables, filas, fmt)
+            cuerpo = serializar_filas(variables, filas, fmt)
             return _ok("filas", cuerpo, fmt.media_type, len(filas), truncado)
         fmt_rdf = FORMATOS_GRAFO[peticion["formato_grafo"]]
         tripletas = list(islice(res, maximo + 1))
@@ -111,7 +111,7 @@ def _termino(t: tuple) -> ox.NamedNode | ox.Literal:
     return ox.Literal(valor, datatype=ox.NamedNode(tipo)) if tipo else ox.Literal(valor)
 
 
-def _serializar_filas(
+def serializar_filas(
     variables: list[ox.Variable], filas: list[ox.QuerySolution], fmt: ox.QueryResultsFormat
 ) -> bytes:
     """Serializa soluciones ya leídas: se escriben en TSV (términos en sintaxis N-Triples, sin pérdida)

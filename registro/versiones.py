@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, XSD
 
 from registro import vocabulario as voc
-from registro.almacen.base import Almacen, Vista, a_ntriples
+from registro.almacen.base import Almacen, Progreso, Vista, a_ntriples
 from registro.vocabulario import GRAFO_REGISTRO, REG
 
 
@@ -163,7 +163,13 @@ def _publicar(
     partes.append(registrar_grafo_fijo(union, publico=publico))
     if actualizacion_extra.strip():
         partes.append(actualizacion_extra)
-    almacen.reemplazar_grafos({grafo: datos}, " ;\n".join(partes))
+    # La unión solo cambia en tripletas de la versión anterior o de la nueva: un almacén sin
+    # transacciones (Virtuoso) copia solo esa parte de la unión (todo el registro) para deshacer.
+    fuentes = (grafo,) if anterior is None else (grafo, URIRef(anterior.grafo))
+    acotados = {union: fuentes}
+    if anterior is not None:
+        acotados[union_de(anterior.publico)] = fuentes
+    almacen.reemplazar_grafos({grafo: datos}, " ;\n".join(partes), cambios_acotados=acotados)
     return Version(
         grafo=str(grafo),
         institucion=institucion,
@@ -208,32 +214,85 @@ def _retirar_de_union(version: URIRef, *, publico: bool) -> str:
     )
 
 
-def reconstruir_uniones(almacen: Almacen) -> None:
-    """Rehace las uniones de versiones vigentes desde ``grafo:registro`` (una sola actualización).
+def reconstruir_uniones(almacen: Almacen, progreso: Progreso | None = None) -> None:
+    """Rehace las uniones de versiones vigentes desde ``grafo:registro`` por la vía masiva del almacén.
 
-    Sirve tras cargas masivas que escriben versiones directamente (benchmarks, restauraciones
-    antiguas) o para reparar; ``publicar`` las mantiene al día por sí sola.
+    Sirve tras cargas masivas que escriben versiones directamente (``registro cargar``, benchmarks,
+    restauraciones antiguas) o para reparar; ``publicar`` las mantiene al día por sí sola.
+
+    Una sola transacción (``DROP`` + ``INSERT … WHERE``) tardaba 1.048 s con 2,9 M de tripletas y
+    5.001 versiones; ``Almacen.unir_grafos`` usa el cargador masivo (embebido) o grupos de versiones
+    (servidor), que no son atómicos. Por eso la seguridad la da la marca de vigencia de cada unión:
+
+    1. se retiran las marcas (una transacción): desde ese momento la vista vigente no incluye las
+       uniones (los lectores ven los grafos fijos sin envíos, nunca una unión a medias) y
+       ``uniones_al_dia`` es falso;
+    2. se rellena cada unión (``progreso`` recibe ``(versiones hechas, total)`` de las dos);
+    3. se vuelven a poner las marcas (una transacción).
+
+    Si el proceso muere entre 1 y 3, el almacén queda sin marcas y ``arranque.iniciar`` (o
+    ``registro cargar``) lo detecta y reconstruye de nuevo. Se hace bajo ``cerrojo_escritura``: una
+    publicación simultánea en este proceso espera (otro proceso no debe escribir: ver
+    ``docs/despliegue.md``, un solo escritor por almacén).
     """
-    partes = []
-    for publico in (True, False):
-        union = union_de(publico)
-        partes.append(f"DROP SILENT GRAPH <{union}>")
-        valor = "true" if publico else "false"
-        partes.append(
-            f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ "
-            f"GRAPH <{GRAFO_REGISTRO}> {{ ?g a <{REG.VersionEnvio}> ; <{REG.vigente}> true . "
-            f"OPTIONAL {{ ?g <{REG.publico}> ?pub }} FILTER(COALESCE(?pub, true) = {valor}) }} "
-            f"GRAPH ?g {{ ?s ?p ?o }} }}"
+    with almacen.cerrojo_escritura:
+        vigentes = [v for v in versiones(almacen) if v.vigente]
+        por_union = {
+            publico: [URIRef(v.grafo) for v in vigentes if v.publico == publico] for publico in (True, False)
+        }
+        almacen.actualizar(
+            " ;\n".join(
+                f"DELETE WHERE {{ GRAPH <{GRAFO_REGISTRO}> {{ <{union_de(p)}> <{REG.vigente}> ?v }} }}"
+                for p in (True, False)
+            )
         )
-        partes.append(registrar_grafo_fijo(union, publico=publico))
-    almacen.actualizar(" ;\n".join(partes))
+        total = len(vigentes)
+        hechas = 0
+        for publico, fuentes in por_union.items():
+            almacen.unir_grafos(union_de(publico), fuentes, _desplazado(progreso, hechas, total))
+            hechas += len(fuentes)
+        almacen.actualizar(
+            " ;\n".join(registrar_grafo_fijo(union_de(p), publico=p) for p in (True, False))
+        )
+        if progreso is not None:
+            progreso(total, total)
+
+
+def _desplazado(progreso: Progreso | None, base: int, total: int) -> Progreso | None:
+    """Avance de una de las dos uniones dentro del total de versiones vigentes."""
+    if progreso is None:
+        return None
+    return lambda hechas, _total: progreso(base + hechas, total)
 
 
 def uniones_al_dia(almacen: Almacen) -> bool:
-    """Falso si hay versiones vigentes pero las uniones no están registradas (almacén anterior)."""
-    res = almacen.consultar(
-        f"ASK {{ GRAPH <{GRAFO_REGISTRO}> {{ ?g a <{REG.VersionEnvio}> ; <{REG.vigente}> true . "
-        f"FILTER NOT EXISTS {{ <{voc.GRAFO_VIGENTE_PUBLICO}> <{REG.vigente}> true }} }} }}",
-        vista=Vista.TODO,
-    )
-    return not res.booleano
+    """Falso si una unión de versiones vigentes no es fiable y hay que reconstruirla.
+
+    Una unión no es fiable si no tiene su marca de vigencia en ``grafo:registro`` y, aun así, hay
+    versiones vigentes de su visibilidad (almacén anterior a las uniones, o carga masiva de versiones)
+    o el grafo tiene tripletas (reconstrucción interrumpida: ``reconstruir_uniones`` retira las marcas
+    antes de empezar). Son consultas baratas: las marcas y, solo si falta alguna, dos ``ASK``.
+    """
+    marcadas = {
+        str(f["u"])
+        for f in almacen.consultar(
+            f"SELECT ?u WHERE {{ GRAPH <{GRAFO_REGISTRO}> {{ ?u <{REG.vigente}> true }} "
+            f"VALUES ?u {{ <{voc.GRAFO_VIGENTE_PUBLICO}> <{voc.GRAFO_VIGENTE_PRIVADO}> }} }}",
+            vista=Vista.TODO,
+        ).filas
+    }
+    for publico in (True, False):
+        union = union_de(publico)
+        if str(union) in marcadas:
+            continue
+        valor = "true" if publico else "false"
+        hay_versiones = almacen.consultar(
+            f"ASK {{ GRAPH <{GRAFO_REGISTRO}> {{ ?g a <{REG.VersionEnvio}> ; <{REG.vigente}> true . "
+            f"OPTIONAL {{ ?g <{REG.publico}> ?pub }} FILTER(COALESCE(?pub, true) = {valor}) }} }}",
+            vista=Vista.TODO,
+        ).booleano
+        if hay_versiones or almacen.consultar(
+            f"ASK {{ GRAPH <{union}> {{ ?s ?p ?o }} }}", vista=Vista.TODO
+        ).booleano:
+            return False
+    return True

@@ -176,7 +176,7 @@ EnabledDavVSP = 0
 [SPARQL]
 ResultSetMaxRows = {filas}
 MaxQueryExecutionTime = 600
-MaxQueryCostEstimationTime = 3600
+MaxQueryCostEstimationTime = 0
 """
 
 

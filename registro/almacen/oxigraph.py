@@ -9,7 +9,7 @@ escribir y solo entonces usa ``bulk_load``, para que un archivo dañado no deje 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -185,6 +185,42 @@ class AlmacenOxigraph(Almacen):
         finally:
             self.invalidar_vista()
         return cantidad
+
+    def unir_grafos(
+        self, destino: URIRef, fuentes: Sequence[URIRef], progreso: Progreso | None = None
+    ) -> None:
+        """Vía masiva: las cuádruplas de cada fuente, redirigidas a ``destino``, en ``bulk_extend``.
+
+        Medido con 600.705 cuádruplas en 1.789 grafos (máquina de 2 núcleos compartida): el
+        ``INSERT … WHERE`` de una transacción tardaba 64 s y crece peor que linealmente (1.048 s con
+        2,9 M); el cargador masivo escribe los índices sin transacción y crece linealmente.
+        ``bulk_extend`` recibe los mismos términos que devuelve el almacén, así que un nodo en blanco de
+        una versión es el mismo nodo en la unión, como con ``INSERT … WHERE`` (volcar a N-Triples y
+        cargar con ``bulk_load`` daría nodos nuevos: medido).
+
+        No es transaccional: ver ``Almacen.unir_grafos`` (quien llama retira antes la marca de vigencia
+        del destino). Vaciar un destino con datos (solo en reparaciones) sí es una transacción.
+        """
+        nombre = ox.NamedNode(str(destino))
+        origenes = [ox.NamedNode(str(g)) for g in fuentes]
+
+        def cuadruplas() -> Iterator[ox.Quad]:
+            for hechas, g in enumerate(origenes, start=1):
+                for q in self._store.quads_for_pattern(None, None, None, g):
+                    yield ox.Quad(q.subject, q.predicate, q.object, nombre)
+                if progreso is not None:
+                    progreso(hechas, len(origenes))
+
+        try:
+            if next(iter(self._store.quads_for_pattern(None, None, None, nombre)), None) is not None:
+                self._store.clear_graph(nombre)
+            self._store.bulk_extend(cuadruplas())
+        except OSError as exc:
+            raise ErrorAlmacen(
+                "Falló la reconstrucción masiva del grafo", donde=str(destino), detalle=str(exc)
+            ) from exc
+        finally:
+            self.invalidar_vista()
 
     def volcar(self, destino: BinaryIO, formato: str = "nquads") -> None:
         fmt = formato_rdf(formato)

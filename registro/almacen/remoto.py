@@ -30,7 +30,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -56,6 +56,8 @@ from registro.almacen.base import (
     VistaGrafos,
     a_ntriples,
     inyectar_valores,
+    lotes_union,
+    validar_iri,
 )
 from registro.almacen.oxigraph import formato_rdf
 from registro.configuracion import Configuracion
@@ -90,6 +92,10 @@ class Perfil:
     """El punto GSP acepta N-Quads sin ``?graph`` (carga y volcado de todo el conjunto de una vez)."""
     grafos_internos: tuple[str, ...] = ()
     """Prefijos de grafos propios del servidor que no son datos del registro."""
+    union_por_valores: bool = False
+    """Reconstruir uniones con una operación ``VALUES ?g`` por grupo (ver ``base.lotes_union``)."""
+    fuentes_por_lote: int = 100
+    """Grafos fuente por petición al reconstruir una unión."""
 
 
 PERFILES: dict[str, Perfil] = {
@@ -98,6 +104,8 @@ PERFILES: dict[str, Perfil] = {
         "virtuoso",
         transaccional=False,
         cuadruplas_en_almacen=False,
+        union_por_valores=True,
+        fuentes_por_lote=1000,
         grafos_internos=(
             "http://www.openlinksw.com/schemas/virtrdf#",
             "http://www.w3.org/ns/ldp#",
@@ -326,6 +334,16 @@ def _tiene_blanco(q: ox.Quad) -> bool:
     return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
 
 
+@dataclass
+class _Copia:
+    """Copia previa de una escritura en un servidor sin transacciones (ver ``AlmacenRemoto._respaldo``)."""
+
+    completos: dict[str, bytes]
+    """Grafo → su contenido entero en N-Triples (vacío si no existía)."""
+    acotados: dict[str, tuple[tuple[str, ...], bytes]]
+    """Grafo → (fuentes que acotan el cambio, N-Triples de ``grafo ∩ fuentes`` antes de escribir)."""
+
+
 # --- el almacén ---------------------------------------------------------------------------------
 class AlmacenRemoto(Almacen):
     """Almacén en un servidor SPARQL 1.1 remoto (consulta, actualización y Graph Store Protocol)."""
@@ -369,6 +387,11 @@ class AlmacenRemoto(Almacen):
             follow_redirects=False,
             headers={"User-Agent": "registro-cualificaciones"},
         )
+
+    @property
+    def autenticacion(self) -> httpx.Auth | None:
+        """Credenciales del servidor, para otros clientes HTTP del mismo servidor (punto SPARQL público)."""
+        return self._cliente.auth
 
     @classmethod
     def desde_configuracion(cls, config: Configuracion) -> AlmacenRemoto:
@@ -607,27 +630,69 @@ class AlmacenRemoto(Almacen):
         with self._respaldo(afectados):
             self._enviar_actualizacion(sparql_update)
 
-    def reemplazar_grafos(self, grafos: Mapping[URIRef, Graph], actualizacion_extra: str = "") -> None:
+    def unir_grafos(
+        self, destino: URIRef, fuentes: Sequence[URIRef], progreso: Progreso | None = None
+    ) -> None:
+        """Grupos de ``INSERT … WHERE`` en el servidor (los datos no viajan), sin copia previa.
+
+        Sin copia previa también en Virtuoso: la reconstrucción no es atómica por contrato (ver
+        ``Almacen.unir_grafos``) y copiar la unión entera antes de cada grupo era justo lo caro. Cada
+        grupo es una transacción acotada en los servidores transaccionales.
+        """
+        validar_iri(str(destino))
+        try:
+            self._enviar_actualizacion(f"DROP SILENT GRAPH <{destino}>")
+            lotes = lotes_union(
+                destino, fuentes, self.perfil.fuentes_por_lote, con_valores=self.perfil.union_por_valores
+            )
+            for hechas, texto in lotes:
+                self._enviar_actualizacion(texto)
+                if progreso is not None:
+                    progreso(hechas, len(fuentes))
+        finally:
+            self.invalidar_vista()
+
+    def reemplazar_grafos(
+        self,
+        grafos: Mapping[URIRef, Graph],
+        actualizacion_extra: str = "",
+        *,
+        cambios_acotados: Mapping[URIRef, Sequence[URIRef]] | None = None,
+    ) -> None:
         """Como en la base (una petición) si el servidor es transaccional; si no, GSP ``PUT`` por grafo.
 
         En Virtuoso una petición con muchas tripletas en ``INSERT DATA`` falla («generated SQL text has
         exceeded 10000 lines» hacia las 2.000 tripletas) o tarda minutos; ``PUT`` carga 20.000
-        tripletas en ~2 s. La atomicidad la da la copia previa de todos los grafos afectados.
+        tripletas en ~2 s. La atomicidad la da la copia previa de los grafos afectados: entera para los
+        grafos normales y, para los de ``cambios_acotados`` (las uniones de versiones vigentes, es decir
+        todo el registro), solo ``grafo ∩ fuentes``, tomada tras los ``PUT`` y justo antes de la
+        actualización adicional (ver ``_copiar_acotado``).
         """
         if self.perfil.transaccional or self._url_grafos is None:
-            super().reemplazar_grafos(grafos, actualizacion_extra)
+            super().reemplazar_grafos(grafos, actualizacion_extra, cambios_acotados=cambios_acotados)
             return
         afectados = {str(g) for g in grafos}
+        extra: set[str] = set()
         if actualizacion_extra.strip():
-            extra = grafos_escritos(actualizacion_extra)
-            if extra is None:
+            escritos = grafos_escritos(actualizacion_extra)
+            if escritos is None:
                 raise ErrorConsulta("La actualización adicional debe nombrar sus grafos (GRAPH <…>)")
-            afectados |= extra
+            extra = escritos
+        acotados: dict[str, tuple[str, ...]] = {}
+        for g, fuentes in (cambios_acotados or {}).items():
+            nombres = tuple(dict.fromkeys(str(f) for f in fuentes))
+            # Solo vale si la actualización escribe el grafo, no lo sustituye entero (PUT) y no escribe
+            # en las fuentes; si no, copia entera (más lenta, siempre correcta).
+            if str(g) in extra and str(g) not in afectados and not set(nombres) & extra:
+                acotados[str(g)] = nombres
+        afectados |= extra - acotados.keys()
         try:
-            with self._respaldo(afectados):
+            with self._respaldo(afectados) as copia:
                 for nombre, g in grafos.items():
                     self._poner_grafo(str(nombre), a_ntriples(g).encode("utf-8"))
                 if actualizacion_extra.strip():
+                    for g, fuentes in acotados.items():
+                        self._copiar_acotado(copia, g, fuentes)
                     self._enviar_actualizacion(actualizacion_extra)
         finally:
             self.invalidar_vista()
@@ -662,17 +727,73 @@ class AlmacenRemoto(Almacen):
             format=ox.RdfFormat.N_TRIPLES,
         )
 
+    def _copiar_acotado(self, copia: _Copia, grafo: str, fuentes: tuple[str, ...]) -> None:
+        """Copia ``grafo ∩ fuentes`` (en el servidor: un ``CONSTRUCT`` por fuente) en vez del grafo entero.
+
+        Por qué basta: si la actualización solo cambia ``grafo`` en tripletas de ``fuentes`` (``D``),
+        entonces ``después ∖ D = antes ∖ D``, y restaurar es quitar ``D`` y volver a poner
+        ``antes ∩ D``. Para una publicación, ``D`` son la versión anterior y la nueva (miles de
+        tripletas) y ``grafo`` la unión vigente (millones). Si la intersección tiene nodos en blanco,
+        se copia el grafo entero: reinsertar un nodo en blanco por texto crearía un nodo distinto del
+        de la versión y la unión ya no casaría con ella al retirarla.
+        """
+        tripletas: set[ox.Triple] = set()
+        for fuente in fuentes:
+            texto = (
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{grafo}> {{ ?s ?p ?o }} "
+                f"GRAPH <{fuente}> {{ ?s ?p ?o }} }}"
+            )
+            r = self._peticion(
+                "POST", self.puntos.consulta, que="consulta", data={"query": texto},
+                headers={"Accept": _ACEPTA_GRAFO},
+            )
+            self._comprobar_truncado(r)
+            tipo = r.headers.get("content-type", "").split(";")[0].strip().lower()
+            for q in _analizar(r.content, tipo):
+                t = ox.Triple(q.subject, q.predicate, q.object)
+                if _tiene_blanco(ox.Quad(t.subject, t.predicate, t.object)):
+                    copia.completos[grafo] = self._leer_grafo(grafo)
+                    return
+                tripletas.add(t)
+        cuerpo = ox.serialize(sorted(tripletas, key=str), format=ox.RdfFormat.N_TRIPLES)
+        copia.acotados[grafo] = (fuentes, cuerpo)
+
+    def _restaurar_acotado(self, grafo: str, fuentes: tuple[str, ...], interseccion: bytes) -> None:
+        """Quita de ``grafo`` las tripletas de las fuentes y vuelve a poner las que tenía (``POST`` GSP)."""
+        self._enviar_actualizacion(
+            " ;\n".join(
+                f"DELETE {{ GRAPH <{grafo}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{f}> {{ ?s ?p ?o }} }}"
+                for f in fuentes
+            )
+        )
+        if interseccion.strip():
+            assert self._url_grafos is not None
+            self._peticion(
+                "POST", self._url_grafos, que="escritura de grafo", params={"graph": grafo},
+                content=interseccion, headers={"Content-Type": "application/n-triples"},
+            )
+
     @contextlib.contextmanager
-    def _respaldo(self, grafos: set[str]) -> Iterator[None]:
-        """Copia los grafos antes de escribir y los restaura si la escritura falla (servidor no atómico)."""
-        copia = {g: self._leer_grafo(g) for g in sorted(grafos)}
+    def _respaldo(self, grafos: set[str]) -> Iterator[_Copia]:
+        """Copia los grafos antes de escribir y los restaura si la escritura falla (servidor no atómico).
+
+        Dentro del bloque pueden añadirse copias acotadas (``_copiar_acotado``); se restauran primero,
+        mientras sus fuentes (p. ej. la versión nueva recién escrita) siguen como estaban al fallar, y
+        después las copias enteras.
+        """
+        copia = _Copia({g: self._leer_grafo(g) for g in sorted(grafos)}, {})
         try:
-            yield
+            yield copia
         except ErrorRegistro as exc:
             # Se restaura siempre: aunque esta petición no llegara a ejecutarse (error de sintaxis),
             # las anteriores del mismo bloque (p. ej. los PUT de ``reemplazar_grafos``) sí lo hicieron.
             fallidos = []
-            for g, contenido in copia.items():
+            for g, (fuentes, interseccion) in copia.acotados.items():
+                try:
+                    self._restaurar_acotado(g, fuentes, interseccion)
+                except ErrorRegistro:
+                    fallidos.append(g)
+            for g, contenido in copia.completos.items():
                 try:
                     self._poner_grafo(g, contenido)
                 except ErrorRegistro:

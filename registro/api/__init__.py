@@ -143,6 +143,9 @@ def crear_app(config: Configuracion | None = None, almacen: Almacen | None = Non
             "X-Registro-Filas-Maximas",
             "X-Registro-Resultado-Truncado",
             "X-Registro-Filas",
+            "X-Registro-Instantanea",
+            "X-Registro-Instantanea-Edad",
+            "X-Registro-Instantanea-Actualizando",
         ],
     )
     app.add_middleware(LimiteCuerpo, maximo=config.tamano_maximo_envio)
@@ -178,9 +181,19 @@ def crear_app(config: Configuracion | None = None, almacen: Almacen | None = Non
     )
     def salud(request: Request) -> JSONResponse:
         estado: EstadoRegistro = request.app.state.registro
-        return JSONResponse(
-            {"estado": "ok", "version": registro.__version__, "sparql": type(estado.ejecutor).__name__}
-        )
+        cuerpo: dict[str, object] = {
+            "estado": "ok",
+            "version": registro.__version__,
+            "sparql": type(estado.ejecutor).__name__,
+        }
+        frescura = estado.ejecutor.frescura()
+        if frescura is not None:
+            cuerpo["instantanea"] = {
+                "version": frescura.version,
+                "edad_segundos": round(frescura.edad, 1),
+                "actualizando": frescura.actualizando,
+            }
+        return JSONResponse(cuerpo)
 
     return app
 

@@ -68,8 +68,9 @@ def informar_error(exc: ErrorRegistro) -> None:
 class Avance:
     """Barra de avance en la salida de errores (solo si es una terminal o hay mucho trabajo)."""
 
-    def __init__(self, etiqueta: str) -> None:
+    def __init__(self, etiqueta: str, unidad: str = "bytes") -> None:
         self.etiqueta = etiqueta
+        self.unidad = unidad
         self._ultimo = -1
 
     def __call__(self, hecho: int, total: int) -> None:
@@ -79,5 +80,5 @@ class Avance:
         if pct != self._ultimo and (pct % 5 == 0 or pct == 100):
             self._ultimo = pct
             fin = "\n" if pct == 100 else "\r"
-            sys.stderr.write(f"{self.etiqueta}: {pct:3d} % ({hecho:,} de {total:,} bytes){fin}")
+            sys.stderr.write(f"{self.etiqueta}: {pct:3d} % ({hecho:,} de {total:,} {self.unidad}){fin}")
             sys.stderr.flush()

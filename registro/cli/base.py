@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -101,13 +102,22 @@ def cargar(
             "el punto de control es ARCHIVO.reanudar.json).",
         ),
     ] = False,
+    reconstruir: Annotated[
+        bool,
+        typer.Option(
+            "--reconstruir-uniones",
+            help="Rehace las uniones de versiones vigentes aunque parezcan al día (p. ej. al cargar "
+            "versiones nuevas en un registro que ya tiene uniones).",
+        ),
+    ] = False,
     almacen: OpcionAlmacen = None,
 ) -> None:
     """Carga archivos RDF por la vía masiva del almacén (administración; sin validación SHACL).
 
     Un archivo con errores de sintaxis no deja nada escrito. En un servidor remoto la carga va por
     lotes con punto de control: si se interrumpe, repita la orden con --reanudar. Los grafos cargados
-    se registran como vigentes y públicos.
+    se registran como vigentes y públicos. Si lo cargado trae versiones de envíos (``grafo:registro``)
+    sin sus uniones vigentes, estas se reconstruyen al final, por la vía masiva y con avance.
     """
     for ruta in archivos:
         if not ruta.is_file():
@@ -132,6 +142,11 @@ def cargar(
             typer.echo(
                 f"{ruta.name}: {n:,} tripletas cargadas" + (f" en <{destino}>" if destino else "") + "."
             )
+        if reconstruir or not versiones.uniones_al_dia(a):
+            inicio = time.perf_counter()
+            versiones.reconstruir_uniones(a, progreso=Avance("Reconstruyendo uniones vigentes", "versiones"))
+            segundos = time.perf_counter() - inicio
+            typer.echo(f"Uniones de versiones vigentes reconstruidas en {segundos:,.1f} s.")
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import time
 
 import pytest
@@ -259,11 +260,14 @@ def test_escritura_refresca_la_instantanea(mutable):
     )
     # Un grafo público ya existente cambió sin cambiar la lista de grafos: se avisa al ejecutor (en el
     # servidor los datos públicos solo cambian con versiones nuevas, que sí cambian la lista).
+    # La reconstrucción es en segundo plano: se espera a que termine.
     c.app.state.registro.ejecutor.invalidar()
+    assert c.app.state.registro.ejecutor.esperar_instantanea(120)
     try:
         assert _n(c.get("/sparql", params={"query": CUENTA_PROGRAMAS})) == antes + 1
     finally:
         c.app.state.registro.ejecutor.invalidar()
+        c.app.state.registro.ejecutor.esperar_instantanea(120)
         a.actualizar(
             "DELETE DATA { GRAPH <https://w3id.org/registro/grafo/referencia> { "
             "<https://w3id.org/registro/id/inst/prueba/programa/X> a "
@@ -281,3 +285,102 @@ def test_en_proceso_sin_trabajadores(almacen_api: AlmacenOxigraph):
             params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{CERTIFICADOS}> {{ ?s ?p ?o }} }}"},
         )
         assert _n(r) == 0
+
+
+PROGRAMA_NUEVO = "https://w3id.org/registro/id/inst/prueba/programa/DURANTE-RECONSTRUCCION"
+
+
+@pytest.mark.lento
+def test_reconstruccion_no_bloquea_y_luego_se_ve(tmp_path):
+    """Mientras se reconstruye la instantánea, /sparql y /id responden con la anterior; después, la nueva.
+
+    La reconstrucción se hace observable con el gancho ``antes_de_construir`` del hilo de construcción,
+    que la retiene (almacén real en disco, trabajadores reales): si una consulta esperase a la
+    reconstrucción, no podría terminar mientras el gancho la retiene.
+    """
+    a = almacen_piloto(tmp_path / "almacen")
+    try:
+        app = crear_app(configuracion(), almacen=a)
+        with TestClient(app) as c:
+            pool = app.state.registro.ejecutor
+            r = c.get("/sparql", params={"query": CUENTA_PROGRAMAS})
+            antes, version = _n(r), int(r.headers["x-registro-instantanea"])
+            assert r.headers["x-registro-instantanea-actualizando"] == "false"
+            en_construccion, soltar = threading.Event(), threading.Event()
+
+            def retener(_vista) -> None:
+                en_construccion.set()
+                soltar.wait(60)
+
+            pool.antes_de_construir = retener
+            try:
+                a.actualizar(
+                    "INSERT DATA { GRAPH <https://w3id.org/registro/grafo/referencia> { "
+                    f"<{PROGRAMA_NUEVO}> a <https://w3id.org/registro/ontologia#ProgramaEstudios> }} }}"
+                )
+                pool.invalidar()
+                assert en_construccion.wait(30), "la reconstrucción no empezó"
+                respuestas: dict[str, object] = {}
+
+                def consultar() -> None:
+                    respuestas["sparql"] = c.get("/sparql", params={"query": CUENTA_PROGRAMAS})
+                    respuestas["id"] = c.get(
+                        "/id/inst/iest-piloto/programa/PE-TEL-01", headers={"Accept": "text/turtle"}
+                    )
+
+                hilo = threading.Thread(target=consultar)
+                hilo.start()
+                hilo.join(30)
+                # Respondieron con la reconstrucción aún retenida: no la esperaron.
+                assert not hilo.is_alive() and not soltar.is_set()
+                r = respuestas["sparql"]
+                assert r.status_code == 200 and _n(r) == antes  # datos anteriores
+                assert r.headers["x-registro-instantanea"] == str(version)
+                assert r.headers["x-registro-instantanea-actualizando"] == "true"
+                assert respuestas["id"].status_code == 200
+                assert respuestas["id"].headers["x-registro-instantanea-actualizando"] == "true"
+            finally:
+                pool.antes_de_construir = None
+                soltar.set()
+            assert pool.esperar_instantanea(120)
+            r = c.get("/sparql", params={"query": CUENTA_PROGRAMAS})
+            assert _n(r) == antes + 1
+            assert int(r.headers["x-registro-instantanea"]) > version
+            assert r.headers["x-registro-instantanea-actualizando"] == "false"
+            salud = c.get("/salud").json()
+            assert salud["instantanea"]["version"] == int(r.headers["x-registro-instantanea"])
+    finally:
+        a.cerrar()
+
+
+def test_rafaga_de_cambios_se_agrupa(tmp_path):
+    """Varias invalidaciones durante una reconstrucción dan una sola reconstrucción más, no una por cambio."""
+    a = almacen_piloto(tmp_path / "almacen")
+    try:
+        app = crear_app(configuracion(), almacen=a)
+        with TestClient(app) as c:
+            pool = app.state.registro.ejecutor
+            version = pool.frescura().version
+            vistas: list[object] = []
+            en_construccion, soltar = threading.Event(), threading.Event()
+
+            def retener(vista) -> None:
+                vistas.append(vista)
+                en_construccion.set()
+                soltar.wait(60)
+
+            pool.antes_de_construir = retener
+            try:
+                pool.invalidar()
+                assert en_construccion.wait(30)
+                for _ in range(5):
+                    pool.invalidar()
+                    assert c.get("/sparql", params={"query": CUENTA_PROGRAMAS}).status_code == 200
+            finally:
+                soltar.set()
+            assert pool.esperar_instantanea(120)
+            pool.antes_de_construir = None
+            assert len(vistas) == 2  # la retenida y una sola vuelta más por las cinco invalidaciones
+            assert pool.frescura().version == version + 2
+    finally:
+        a.cerrar()

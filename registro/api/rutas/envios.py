@@ -30,6 +30,7 @@ from registro.api.dependencias import (
     PATRON_CODIGO,
     AlmacenDep,
     CredencialDep,
+    Estado,
     PaginacionDep,
     exigir_rol,
     paginar,
@@ -113,6 +114,7 @@ def ruta_version(v: versiones.Version) -> str:
 )
 async def enviar(
     request: Request,
+    estado_registro: Estado,
     almacen: AlmacenDep,
     cred: CredencialDep,
     institucion: Annotated[
@@ -194,9 +196,17 @@ async def enviar(
         )
     assert resultado.version is not None
     ubicacion = ruta_version(resultado.version)
-    return JSONResponse(
-        cuerpo, status_code=200 if resultado.sin_cambios else 201, headers={"Location": ubicacion}
-    )
+    cabeceras = {"Location": ubicacion}
+    if not resultado.sin_cambios:
+        # Quien publica espera ver su versión en /id y /sparql al recibir la respuesta: se espera (con
+        # tope) a la instantánea pública, que se reconstruye en segundo plano sin detener a los demás.
+        ejecutor = estado_registro.ejecutor
+        al_dia = await run_in_threadpool(
+            ejecutor.esperar_instantanea, estado_registro.config.tiempo_maximo_consulta
+        )
+        if not al_dia:
+            cabeceras["X-Registro-Instantanea-Actualizando"] = "true"
+    return JSONResponse(cuerpo, status_code=200 if resultado.sin_cambios else 201, headers=cabeceras)
 
 
 async def _leer_cuerpo(request: Request) -> tuple[bytes, str | None, str]:

@@ -140,6 +140,9 @@ def resolver(
         "Cache-Control": "no-cache",
         "Link": _alternativas(request.url.path),
     }
+    frescura = estado.ejecutor.frescura()
+    if frescura is not None:
+        cabeceras.update(frescura.cabeceras())
     if tipo == "text/html":
         cabeceras["Content-Security-Policy"] = _CSP_HTML
     if coincide_etag(request.headers.get("if-none-match"), etag):

@@ -10,6 +10,9 @@ Qué se garantiza, y dónde:
 - **Tiempo y tamaño**: la consulta se evalúa en un proceso trabajador que se mata si supera
   ``tiempo_maximo_consulta`` (503), y el resultado se corta en ``filas_maximas_consulta``; las
   cabeceras ``X-Registro-Filas-Maximas`` y ``X-Registro-Resultado-Truncado`` lo dicen.
+- **Frescura**: con trabajadores, la instantánea pública se reconstruye en segundo plano tras cada
+  cambio; mientras tanto se responde con la anterior y las cabeceras ``X-Registro-Instantanea``,
+  ``X-Registro-Instantanea-Edad`` y ``X-Registro-Instantanea-Actualizando`` lo dicen.
 - **Nunca en el bucle de eventos**: la espera ocurre en el grupo de hilos; un cliente lento no
   bloquea a los demás.
 """
@@ -210,6 +213,9 @@ async def _responder(
         "X-Registro-Filas": str(respuesta.filas),
         "Cache-Control": "no-cache",
     }
+    frescura = respuesta.frescura or estado.ejecutor.frescura()
+    if frescura is not None:
+        cabeceras.update(frescura.cabeceras())
     medio = respuesta.tipo_mime
     if medio.startswith("text/") and "charset" not in medio:
         medio += "; charset=utf-8"
