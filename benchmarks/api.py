@@ -400,6 +400,18 @@ def main(argv: list[str] | None = None) -> int:
                 args.clientes,
                 2,
             )
+            # Latencia sin cola: un solo cliente. Con N clientes en 2 núcleos cada petición espera a las
+            # demás (p50 ≈ servicio × N / núcleos): esa cifra es de capacidad, no de latencia.
+            for nombre, tipo in (("Turtle", "text/turtle"), ("JSON-LD", "application/ld+json")):
+                medidas.append(
+                    carga(
+                        f"/id programa ({nombre}), 1 cliente",
+                        base,
+                        lambda r, t=tipo: ("GET", _ruta(r.choice(prog)), {"Accept": t}, None),
+                        1,
+                        args.segundos / 2,
+                    )
+                )
             medidas.append(
                 carga(
                     "/id programa (Turtle)",
