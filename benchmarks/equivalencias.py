@@ -51,7 +51,7 @@ from registro import arranque, versiones
 from registro import equivalencias as eq
 from registro.almacen.base import Almacen, ResultadoConsulta, VistaGrafos
 from registro.almacen.oxigraph import AlmacenOxigraph
-from registro.vocabulario import GRAFO_CERTIFICADOS
+from registro.vocabulario import GRAFO_CERTIFICADOS, GRAFO_VIGENTE_PUBLICO
 
 NACIONAL = Escala(
     estandares=1_000,
@@ -63,8 +63,11 @@ NACIONAL = Escala(
     uds=2,
     indicadores=4,
     correspondencias=100,
+    mapeos=2_000,
 )
 HOY = date(2026, 11, 1)
+ERROR = -1.0
+"""Duración que marca una medición que falló (p. ej. rdflib 7.6 no evalúa VALUES anidados)."""
 
 
 # --- línea base rdflib ---------------------------------------------------------------------------------
@@ -123,7 +126,7 @@ def preparar(carpeta: Path, escala: Escala, n_cert: int) -> Datos:
     """Escribe N-Quads: registro sintético (un grafo por envío, como la ingesta) + certificados."""
     ruta = carpeta / "datos.nq"
     with ruta.open("w", encoding="utf-8") as salida:
-        resumen = escribir_nquads(salida, escala, semilla=7)
+        resumen = escribir_nquads(salida, escala, semilla=7, con_union=True)
     grafos = resumen.grafos
     # Certificados: para n programas, todas las unidades del estándar de su matriz (leídas del N-Quads).
     matrices: list[tuple[str, str]] = []
@@ -168,9 +171,11 @@ def almacen_oxigraph(carpeta: Path, datos: Datos) -> AlmacenOxigraph:
 
     a = AlmacenOxigraph(carpeta / "oxigraph")
     arranque.iniciar(a, con_piloto=False)
-    a.store.bulk_load(path=str(datos.nquads), format=ox.RdfFormat.N_QUADS)
+    # El N-Quads ya trae la unión pública de versiones vigentes (``escribir_nquads(con_union=True)``),
+    # como la dejaría ``versiones.publicar``: no hace falta ``versiones.reconstruir_uniones``, que a
+    # escala nacional ocupaba casi toda la carga (1.048 s en la primera medición).
+    a.store.bulk_load(path=str(datos.nquads), format=ox.RdfFormat.N_QUADS, lenient=True)
     a.actualizar(versiones.registrar_grafo_fijo(GRAFO_CERTIFICADOS, publico=False))
-    versiones.reconstruir_uniones(a)  # las versiones escritas a mano entran en las uniones vigentes
     a.invalidar_vista()
     return a
 
@@ -178,7 +183,11 @@ def almacen_oxigraph(carpeta: Path, datos: Datos) -> AlmacenOxigraph:
 def almacen_rdflib(datos: Datos, ox_almacen: AlmacenOxigraph) -> AlmacenRdflib:
     """Mismos datos en rdflib (más ontología y referencia copiadas del almacén Oxigraph)."""
     ds = Dataset(default_union=True)
-    ds.parse(data=datos.nquads.read_bytes(), format="nquads")
+    # Sin las copias de la unión de versiones vigentes: rdflib ya une todos los grafos.
+    union = f"<{GRAFO_VIGENTE_PUBLICO}> .\n".encode()
+    with datos.nquads.open("rb") as f:
+        texto = b"".join(linea for linea in f if not linea.endswith(union))
+    ds.parse(data=texto, format="nquads")
     for g in ("https://w3id.org/registro/grafo/ontologia", "https://w3id.org/registro/grafo/referencia"):
         destino = ds.graph(URIRef(g))
         for t in ox_almacen.grafo(URIRef(g)):
@@ -197,7 +206,12 @@ def cronometrar(funcion: Callable[[], object], tope: float | None = None) -> flo
 
     def correr() -> None:
         t0 = time.perf_counter()
-        funcion()
+        try:
+            funcion()
+        except Exception as exc:
+            print(f"  (error en la medición: {type(exc).__name__}: {exc})", flush=True)
+            resultado.append(ERROR)
+            return
         resultado.append(time.perf_counter() - t0)
 
     hilo = threading.Thread(target=correr, daemon=True)
@@ -216,9 +230,20 @@ class Cifras:
 
 
 def medir(
-    a: Almacen, datos: Datos, n_decisiones: int, tope: float | None = None, *, sin_resumenes: bool = False
+    a: Almacen,
+    datos: Datos,
+    n_decisiones: int,
+    tope: float | None = None,
+    *,
+    sin_resumenes: bool = False,
+    tope_resumenes: float | None = None,
+    informar: Callable[[str], None] | None = None,
 ) -> Cifras:
-    """p50 de ``n_decisiones`` convalidaciones distintas, un programa frente a todo y el resumen global."""
+    """p50 de ``n_decisiones`` convalidaciones distintas, un programa frente a todo y el resumen global.
+
+    ``tope_resumenes`` acota el programa y el resumen (si no, ``tope``); ``informar`` recibe el p50 de
+    las decisiones en cuanto se conoce (los resúmenes pueden tardar mucho más).
+    """
     certs = datos.certificados[:n_decisiones]
     if tope is None:  # calentamiento (con tope, la primera medición ya avisa si es inviable)
         eq.convalidar(a, certificados=[certs[0][0]], programa=certs[0][1], guardar=False, hoy=HOY)
@@ -228,22 +253,32 @@ def medir(
             lambda c=c, p=p: eq.convalidar(a, certificados=[c], programa=p, guardar=False, hoy=HOY), tope
         )
         tiempos.append(t)
-        if t == float("inf"):
+        if t == float("inf") or t == ERROR:
             break
+    if informar is not None:
+        informar(
+            f"  decisiones: p50 {_ms(statistics.median(tiempos))}, mín {_ms(min(tiempos))}, "
+            f"máx {_ms(max(tiempos))} (n={len(tiempos)})."
+        )
     if sin_resumenes:
         return Cifras(statistics.median(tiempos), len(tiempos), float("nan"), float("nan"), 0)
     prog = certs[0][1]
-    t_prog = cronometrar(lambda: eq.resumen_programa(a, prog), tope)
+    tope_r = tope_resumenes if tope_resumenes is not None else tope
+    t_prog = cronometrar(lambda: eq.resumen_programa(a, prog), tope_r)
     filas: list[int] = []
-    t_glob = cronometrar(lambda: filas.append(len(eq.resumen_global(a))), tope)
+    t_glob = cronometrar(lambda: filas.append(len(eq.resumen_global(a))), tope_r)
     return Cifras(statistics.median(tiempos), len(tiempos), t_prog, t_glob, filas[0] if filas else -1)
 
 
 def _ms(s: float) -> str:
+    if s == ERROR:
+        return "error"
     return "> tope" if s == float("inf") else (f"{s * 1000:.1f} ms" if s < 10 else f"{s:.1f} s")
 
 
 def _cociente(base: float, rapido: float) -> str:
+    if base == ERROR or rapido == ERROR:
+        return "sin cociente (error)"
     if base == float("inf"):
         return "> (tope / oxigraph)"
     return f"{base / rapido:.0f}×"
@@ -258,6 +293,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--decisiones", type=int, default=25, help="Decisiones distintas para el p50 (≥ 20).")
     p.add_argument(
         "--tope-rdflib", type=float, default=600.0, help="Segundos máximos por medición de rdflib."
+    )
+    p.add_argument(
+        "--tope",
+        type=float,
+        default=None,
+        help="Segundos máximos por medición de Oxigraph (programa y resumen); por defecto, sin tope.",
     )
     p.add_argument("--sin-rdflib", action="store_true")
     p.add_argument("--anotar", action="store_true", help="Añade las cifras a benchmarks/RESULTADOS.md.")
@@ -283,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
             f"correspondencias) en {datos.grafos:,} grafos de versión; generado y cargado en "
             f"{time.perf_counter() - t0:.0f} s."
         )
-        c = medir(a, datos, args.decisiones)
+        c = medir(a, datos, args.decisiones, tope_resumenes=args.tope, informar=informar)
         informar(
             f"  Oxigraph embebido: decisión p50 {_ms(c.decision_p50)} (n={c.decision_n}); programa frente a "
             f"todas las normas {_ms(c.programa)}; matriz resumen completa {_ms(c.global_)} "
@@ -302,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"Subconjunto 1/{divisor}: {datos_p.tripletas:,} tripletas (rdflib tardó {carga_rd:.0f} s en "
                 "cargarlo)."
             )
-            ox_c = medir(a_ox, datos_p, args.decisiones)
+            ox_c = medir(a_ox, datos_p, args.decisiones, tope_resumenes=args.tope)
             rd_c = medir(a_rd, datos_p, min(args.decisiones, 20), tope=args.tope_rdflib)
             informar(
                 f"  Oxigraph: decisión p50 {_ms(ox_c.decision_p50)}; programa {_ms(ox_c.programa)}; "

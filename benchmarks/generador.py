@@ -35,6 +35,8 @@ REG = BASE + "ontologia#"
 GRAFO = BASE + "grafo/"
 GRAFO_REGISTRO = GRAFO + "registro"
 GRAFO_INSTITUCIONES = GRAFO + "sintetico/instituciones"
+GRAFO_ENVIO = GRAFO + "envio/"
+GRAFO_VIGENTE_PUBLICO = GRAFO + "vigente/publico"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 PROV = "http://www.w3.org/ns/prov#"
@@ -72,6 +74,10 @@ class Escala:
     """Indicadores de logro por unidad didáctica (una capacidad por unidad)."""
     correspondencias: int = 30
     """Correspondencias (aprobadas) de la matriz de cada programa."""
+    mapeos: int = 0
+    """Mapeos entre unidades de normas distintas (reconocimiento entre países), en un envío aparte.
+    Se generan al final, con su propio generador aleatorio: con 0 (por defecto) los datos son
+    idénticos a los de antes de existir esta opción."""
 
     @classmethod
     def para_tripletas(cls, objetivo: int) -> Escala:
@@ -90,7 +96,9 @@ class Escala:
         por_programa = 10 + 9 + self.modulos * (7 + self.uds * (10 + 3 + self.indicadores * 4))
         por_matriz = 10 + 8 + self.correspondencias * 9
         instituciones = 5 * self.instituciones + 2
-        return self.estandares * por_estandar + self.programas * (por_programa + por_matriz) + instituciones
+        mapeos = (10 + self.mapeos * 6) if self.mapeos else 0
+        programas = self.programas * (por_programa + por_matriz)
+        return self.estandares * por_estandar + programas + instituciones + mapeos
 
 
 @dataclass(frozen=True)
@@ -124,16 +132,24 @@ def _enunciado(rnd: random.Random) -> str:
 
 
 class _Escritor:
-    """Escribe cuádruplas N-Quads en un grafo dado y cuenta cuántas."""
+    """Escribe cuádruplas N-Quads en un grafo dado y cuenta cuántas.
 
-    def __init__(self, salida: TextIO) -> None:
+    Con ``union``, cada tripleta de un grafo de versión se escribe además en ese grafo (la unión de
+    versiones vigentes que materializa ``versiones.publicar``): así una carga masiva no necesita
+    ``versiones.reconstruir_uniones``, que a escala nacional tardaba más de un cuarto de hora.
+    """
+
+    def __init__(self, salida: TextIO, union: str | None = None) -> None:
         self.salida = salida
+        self.union = union
         self.cuenta = 0
         self.grafos = 0
         self._buffer: list[str] = []
 
     def q(self, s: str, p: str, o: str, g: str) -> None:
         self._buffer.append(f"{s} <{p}> {o} <{g}> .\n")
+        if self.union is not None and g.startswith(GRAFO_ENVIO):
+            self._buffer.append(f"{s} <{p}> {o} <{self.union}> .\n")
         self.cuenta += 1
         if len(self._buffer) >= 50_000:
             self.vaciar()
@@ -280,11 +296,38 @@ def _matriz(
         w.q(c, "http://purl.org/dc/terms/creator", _lit("Generador sintético"), g)
 
 
-def escribir_nquads(salida: TextIO, escala: Escala, semilla: int = 7) -> Resumen:
-    """Escribe el registro sintético en ``salida`` (texto N-Quads). Determinista para una semilla."""
+def _mapeos(w: _Escritor, semilla: int, escala: Escala, unidades: list[list[str]]) -> None:
+    """Mapeos entre unidades de dos normas distintas, como los de una comisión binacional.
+
+    Cuatro de cada cinco aprobados (el resto sugeridos); predicados exactMatch, closeMatch y
+    broadMatch (este último no lo acepta la regla IEST: no debe contar).
+    """
+    rnd = random.Random(semilla * 7919 + 1)
+    g = w.version("mtpe", "mapeos-sinteticos")
+    predicados = ("exactMatch", "exactMatch", "closeMatch", "broadMatch")
+    for n in range(1, escala.mapeos + 1):
+        a, b = rnd.sample(range(len(unidades)), 2)
+        m = _iri("inst", "mtpe", "mapeo", f"sint-{n}")
+        w.q(m, RDF_TYPE, f"<{REG}MapeoUnidades>", g)
+        w.q(m, REG + "unidadOrigen", rnd.choice(unidades[a]), g)
+        w.q(m, REG + "unidadDestino", rnd.choice(unidades[b]), g)
+        w.q(m, REG + "predicadoMapeo", f"<{SKOS}{rnd.choice(predicados)}>", g)
+        w.q(m, REG + "estado", _iri("estado", "aprobada" if rnd.random() < 0.8 else "sugerida"), g)
+        w.q(m, REG + "justificacionMapeo", "<https://w3id.org/semapv/vocab/ManualMappingCuration>", g)
+
+
+def escribir_nquads(
+    salida: TextIO, escala: Escala, semilla: int = 7, *, con_union: bool = False
+) -> Resumen:
+    """Escribe el registro sintético en ``salida`` (texto N-Quads). Determinista para una semilla.
+
+    ``con_union`` escribe también la unión pública de versiones vigentes (``grafo:vigente/publico``)
+    y la registra, como la dejaría ``versiones.publicar``: el resultado se carga con ``bulk_load`` sin
+    reconstruir uniones. El recuento de ``Resumen.tripletas`` no incluye esas copias.
+    """
     inicio = time.perf_counter()
     rnd = random.Random(semilla)
-    w = _Escritor(salida)
+    w = _Escritor(salida, GRAFO_VIGENTE_PUBLICO if con_union else None)
     instituciones = tuple(f"sint-{i:03d}" for i in range(1, escala.instituciones + 1))
     for cod in instituciones:
         s = _iri("inst", cod)
@@ -304,6 +347,12 @@ def escribir_nquads(salida: TextIO, escala: Escala, semilla: int = 7) -> Resumen
         estandar, unidades, criterios = estandares[rnd.randrange(len(estandares))]
         programa, indicadores = _programa(w, rnd, inst, p, escala, unidades)
         _matriz(w, rnd, inst, p, escala, estandar, programa, indicadores, criterios)
+    if escala.mapeos:
+        _mapeos(w, semilla, escala, [e[1] for e in estandares])
+    if con_union:
+        w.q(f"<{GRAFO_VIGENTE_PUBLICO}>", REG + "vigente", _lit("true", tipo="boolean"), GRAFO_REGISTRO)
+        w.q(f"<{GRAFO_VIGENTE_PUBLICO}>", REG + "publico", _lit("true", tipo="boolean"), GRAFO_REGISTRO)
+        w.cuenta -= 2  # registro de la unión: no es parte del registro sintético
     w.vaciar()
     return Resumen(
         tripletas=w.cuenta,

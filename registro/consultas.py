@@ -9,8 +9,10 @@ Cada archivo empieza con una cabecera de comentarios::
     # Columnas: nivel, numero, etiqueta
 
 Los parámetros escalares se sustituyen como términos RDF (``substitutions`` de pyoxigraph, semántica
-SEP-0007); los parámetros de lista rellenan un bloque ``VALUES ?nombre { }`` vacío del texto con
-términos serializados y validados. Nunca se formatea texto del usuario dentro de la consulta.
+SEP-0007); los parámetros de lista rellenan **cada** bloque ``VALUES ?nombre { }`` vacío del texto con
+términos serializados y validados (repetir el bloque dentro de cada rama de un ``UNION`` hace que el
+planificador de Oxigraph empiece cada rama por esos IRIs: 54 s → 2 ms a escala nacional, ver
+``consultas_sparql/convalidacion-alcance.rq``). Nunca se formatea texto del usuario dentro de la consulta.
 Una consulta rota hace fallar el arranque (``ErrorActivos``), no la primera petición que la usa.
 """
 
@@ -170,9 +172,8 @@ def ejecutar_consulta(
         p = consulta.parametro(nombre)
         if p.tipo == "lista-iri":
             lista = [valor] if isinstance(valor, Node) else list(valor)
-            texto = _patron_values(nombre).sub(
-                lambda _m, n=nombre, vs=lista: f"VALUES ?{n} {{ {valores_sparql(vs)} }}", texto, count=1
-            )
+            bloque = f"VALUES ?{nombre} {{ {valores_sparql(lista)} }}"
+            texto = _patron_values(nombre).sub(lambda _m, b=bloque: b, texto)
         else:
             if not isinstance(valor, Node):
                 raise EntradaInvalida(f"El parámetro «{nombre}» admite un solo valor")

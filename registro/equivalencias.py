@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
+from itertools import product
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
@@ -690,8 +691,10 @@ def grafo_resultado(decision: Decision) -> tuple[Decision, Graph]:
     )
     for c in decision.certificados:
         g.add((res, REG.certificadoEvaluado, URIRef(c.iri)))
-        g.add((res, PROV.used, URIRef(c.iri)))
-    g.add((res, PROV.used, URIRef(decision.regla.iri)))
+        # prov:wasDerivedFrom y no prov:used: el resultado es una entidad (prov:used es de actividades, y
+        # en PROV-O actividad y entidad son disjuntas).
+        g.add((res, PROV.wasDerivedFrom, URIRef(c.iri)))
+    g.add((res, PROV.wasDerivedFrom, URIRef(decision.regla.iri)))
     for v in decision.versiones_usadas:
         g.add((res, REG.versionGrafo, URIRef(v)))
     for n, u in enumerate(decision.unidades, start=1):
@@ -774,31 +777,14 @@ def matriz(almacen: Almacen, estandar: str, programa: str, regla: str | None = N
         )
     )
     unidades_norma = tuple(dict.fromkeys(str(f["unidad"]) for f in est_filas))
-    celdas_res = cat.ejecutar(
-        almacen, "matriz-equivalencia", {"estandar": URIRef(est), "programa": URIRef(prog)}
-    )
-    celdas = tuple(
-        CeldaMatriz(
-            correspondencia=str(f["correspondencia"]),
-            matriz=str(f["matriz"]) if "matriz" in f else None,
-            indicador=str(f["indicador"]),
-            criterio=str(f["criterio"]),
-            valoracion=str(f["valoracion"]) if "valoracion" in f else None,
-            codigo_valoracion=codigos.get(str(f.get("valoracion", "")), _corto(str(f.get("valoracion", "")))),
-            valor=_decimal(f["valor"]) if "valor" in f else None,
-            estado=str(f["estado"]) if "estado" in f else None,
-            codigo_estado=_corto(str(f.get("estado", ""))),
-            justificacion=str(f.get("justificacion", "")),
-            justificacion_mapeo=str(f["justificacionMapeo"]) if "justificacionMapeo" in f else None,
-            autor=str(f.get("autor", "")),
-            revisor=str(f.get("revisor", "")),
-            fecha=str(f.get("fecha", "")),
-            confianza=_decimal(f["confianza"]) if "confianza" in f else None,
-        )
-        for f in celdas_res.filas
-    )
     unidades, _brechas, _usadas = _evaluar(
         almacen, prog, la_regla, unidades_norma, {u: [] for u in unidades_norma}, con_brechas=False
+    )
+    celdas = _celdas(
+        almacen,
+        [i.indicador for u in unidades for i in u.indicadores],
+        {c[0] for c in criterios},
+        codigos,
     )
     indicadores = tuple((i.indicador, u.unidad, i.etiqueta) for u in unidades for i in u.indicadores)
     etiquetas = _etiquetas(almacen, [est, prog, *(u.unidad for u in unidades), *(i[0] for i in indicadores)])
@@ -814,6 +800,72 @@ def matriz(almacen: Almacen, estandar: str, programa: str, regla: str | None = N
         etiquetas=etiquetas,
         matrices=matrices,
     )
+
+
+def _celdas(
+    almacen: Almacen, indicadores: Sequence[str], criterios: set[str], codigos: Mapping[str, str]
+) -> tuple[CeldaMatriz, ...]:
+    """Celdas de la matriz: las correspondencias de los indicadores del programa con criterios de la norma.
+
+    Vía rápida de ``matriz-equivalencia.rq`` (mismas celdas, en el mismo orden): una consulta que
+    empieza por los indicadores (``matriz-celdas``) y el armado aquí. Si una correspondencia repite
+    una propiedad (dos estados, dos justificaciones…), da una celda por combinación, como las filas
+    de la consulta de referencia.
+    """
+    if not indicadores:
+        return ()
+    res = consultas.catalogo().ejecutar(
+        almacen, "matriz-celdas", {"indicadores": [URIRef(i) for i in dict.fromkeys(indicadores)]}
+    )
+    props: dict[tuple[str, str], dict[str, list[Node]]] = defaultdict(lambda: defaultdict(list))
+    valores: dict[str, list[Node]] = defaultdict(list)
+    for f in res.filas:
+        if str(f["propiedad"]) == str(REG.valor):  # aquí «correspondencia» es la valoración
+            if f["valor"] not in valores[str(f["correspondencia"])]:
+                valores[str(f["correspondencia"])].append(f["valor"])
+        else:
+            props[(str(f["correspondencia"]), str(f["indicador"]))][str(f["propiedad"])].append(f["valor"])
+    claves = (
+        str(REG.enMatriz),
+        str(REG.valoracion),
+        str(REG.estado),
+        str(REG.justificacion),
+        str(REG.justificacionMapeo),
+        str(DCTERMS.creator),
+        str(REG.revisor),
+        str(DCTERMS.date),
+        str(REG.confianza),
+    )
+    salida: list[CeldaMatriz] = []
+    for (corr, ind), p in sorted(props.items()):
+        for criterio in sorted({str(c) for c in p.get(str(REG.criterio), ())} & criterios):
+            opciones = [sorted(p.get(k, ()), key=str) or [None] for k in claves]
+            for matriz_, valoracion, estado, just, just_m, autor, revisor, fecha, confianza in product(
+                *opciones
+            ):
+                for valor in sorted(valores.get(str(valoracion), ()), key=str) or [None]:
+                    salida.append(
+                        CeldaMatriz(
+                            correspondencia=corr,
+                            matriz=str(matriz_) if matriz_ is not None else None,
+                            indicador=ind,
+                            criterio=criterio,
+                            valoracion=str(valoracion) if valoracion is not None else None,
+                            codigo_valoracion=codigos.get(
+                                str(valoracion or ""), _corto(str(valoracion or ""))
+                            ),
+                            valor=_decimal(valor) if valor is not None else None,
+                            estado=str(estado) if estado is not None else None,
+                            codigo_estado=_corto(str(estado or "")),
+                            justificacion=str(just or ""),
+                            justificacion_mapeo=str(just_m) if just_m is not None else None,
+                            autor=str(autor or ""),
+                            revisor=str(revisor or ""),
+                            fecha=str(fecha or ""),
+                            confianza=_decimal(confianza) if confianza is not None else None,
+                        )
+                    )
+    return tuple(salida)
 
 
 @dataclass(frozen=True)
@@ -875,13 +927,7 @@ def _evaluar(
     con_brechas: bool = True,
 ) -> tuple[list[ResultadoUnidad], list[Brecha], set[str]]:
     """Evalúa cada unidad de decisión del programa con las unidades certificadas C."""
-    cat = consultas.catalogo()
-    params = {
-        "programa": [URIRef(programa)],
-        "regla": [URIRef(la_regla.iri)],
-        "unidades": [URIRef(u) for u in unidades_c],
-    }
-    filas = cat.ejecutar(almacen, "convalidacion-por-indicador", params).filas
+    filas = _filas_indicadores(almacen, programa, la_regla, unidades_c)
     if not filas:
         raise NoEncontrado(
             f"El programa {_corto(programa)} no tiene módulos ni unidades que evaluar",
@@ -976,6 +1022,295 @@ def _evaluar(
     ]
     brechas = _brechas(almacen, indicadores) if con_brechas else []
     return resultados_ud, brechas, usadas
+
+
+Fila = Mapping[str, Node]
+"""Una fila con las columnas de ``convalidacion-por-indicador.rq`` (las dos vías dan las mismas)."""
+
+
+def _filas_sparql(almacen: Almacen, programa: str, la_regla: Regla, unidades_c: Sequence[str]) -> list[Fila]:
+    """Vía de referencia: toda la metodología en una consulta (``convalidacion-por-indicador.rq``).
+
+    Es la definición legible del cálculo y la que se usa para comprobar la vía rápida
+    (``tests/equivalencias/test_via_rapida.py``), pero a escala nacional tarda segundos por decisión:
+    el planificador de Oxigraph evalúa sus OPTIONAL, UNION y subconsultas sobre todo el registro.
+    """
+    params = {
+        "programa": [URIRef(programa)],
+        "regla": [URIRef(la_regla.iri)],
+        "unidades": [URIRef(u) for u in unidades_c],
+    }
+    return list(consultas.catalogo().ejecutar(almacen, "convalidacion-por-indicador", params).filas)
+
+
+_ENLACES_ARBOL = frozenset(
+    str(p) for p in (REG.tieneModulo, REG.tieneUnidadDidactica, REG.tieneCapacidad, REG.tieneIndicador)
+)
+_ENLACE_DIMENSION = {
+    str(REG.criterio): str(REG.DimensionCriterios),
+    str(REG.actividad): str(REG.DimensionActividades),
+    str(REG.conocimiento): str(REG.DimensionConocimientos),
+}
+_PRECEDENCIA_DIMENSION = (str(REG.actividad), str(REG.conocimiento), str(REG.criterio))
+"""Si una correspondencia une el mismo elemento por varias propiedades, la dimensión es la primera
+de esta lista (como el ``IF(EXISTS …)`` de la consulta de referencia)."""
+_APROBADA = str(voc.ID["estado/aprobada"])
+_FACTOR_DIRECTO = Decimal("1.0")
+"""Factor de una unidad certificada que cuenta por sí misma (``COALESCE(?factorMapeo, 1.0)``)."""
+
+
+def _sparql_decimal(valor: Decimal) -> Decimal:
+    """El resultado de una operación aritmética tal como lo escribe Oxigraph (``3.0 × 1`` → ``3``).
+
+    Las dos vías deben dar decisiones idénticas, también en lo que se muestra (el acta escribe pesos y
+    valores tal cual): Oxigraph da los decimales en forma canónica, sin ceros finales ni exponente.
+    """
+    return Decimal(format(valor.normalize(), "f"))
+
+
+def _numero(t: Node | None) -> Decimal | None:
+    """Valor numérico exacto de un literal, o ``None`` si falta o no es un número (como en SPARQL)."""
+    if t is None:
+        return None
+    try:
+        d = Decimal(str(t))
+    except ArithmeticError:
+        return None
+    return d if d.is_finite() else None
+
+
+def _filas_rapidas(almacen: Almacen, programa: str, la_regla: Regla, unidades_c: Sequence[str]) -> list[Fila]:
+    """Vía rápida: las mismas filas que ``convalidacion-por-indicador.rq`` con tres consultas pequeñas.
+
+    Cada consulta empieza por IRIs ya conocidos (``VALUES``) y solo lee aristas; la unión y la
+    metodología (peso, alcance por mapeos aceptados con su factor, máximo por dimensión) se hacen aquí
+    con aritmética exacta:
+
+    1. ``convalidacion-estructura``: módulos, unidades didácticas, capacidades, indicadores, créditos,
+       horas, pesos y orden del programa;
+    2. ``convalidacion-alcance``: unidades alcanzadas desde C (ella misma o por mapeos aprobados, con el
+       predicado leído desde C), y ``convalidacion-elementos``: sus criterios, actividades y
+       conocimientos;
+    3. ``convalidacion-correspondencias``: correspondencias de los indicadores del programa.
+
+    Más ``valores-de-escala`` (valor de cada valoración de la escala de la regla). A escala nacional
+    (2,9 M tripletas) cada una tarda milisegundos; la consulta única, segundos.
+    """
+    cat = consultas.catalogo()
+    aristas = cat.ejecutar(almacen, "convalidacion-estructura", {"programa": [URIRef(programa)]}).filas
+    hijos: dict[tuple[str, str], list[str]] = defaultdict(list)
+    datos: dict[tuple[str, str], list[Node]] = defaultdict(list)
+    for f in aristas:
+        clave = (str(f["nodo"]), str(f["propiedad"]))
+        if clave[1] in _ENLACES_ARBOL:
+            hijos[clave].append(str(f["valor"]))
+        else:
+            datos[clave].append(f["valor"])
+    for lista in hijos.values():
+        lista.sort()
+
+    def dato(nodo: str, propiedad: URIRef) -> Node | None:
+        valores = datos.get((nodo, str(propiedad)))
+        return min(valores, key=str) if valores else None
+
+    def horas(nodo: str) -> Decimal | None:
+        total = dato(nodo, REG.horas)
+        if total is not None:
+            return _numero(total)
+        teoria, practica = dato(nodo, REG.horasTeoria), dato(nodo, REG.horasPractica)
+        if teoria is None and practica is None:
+            return None
+        t, p = (
+            _numero(teoria) if teoria is not None else Decimal(0),
+            (_numero(practica) if practica is not None else Decimal(0)),
+        )
+        return None if t is None or p is None else _sparql_decimal(t + p)
+
+    def base(contenedor: str) -> Decimal | None:
+        if la_regla.ponderacion == str(REG.PonderacionCreditos):
+            return _numero(dato(contenedor, REG.creditos))
+        if la_regla.ponderacion == str(REG.PonderacionHoras):
+            return horas(contenedor)
+        return Decimal(1)
+
+    def peso_unidad(du: str) -> Node | None:
+        if la_regla.ponderacion == str(REG.PonderacionHoras):
+            h = horas(du)
+            total = dato(du, REG.horas)
+            return total if total is not None else (Literal(h) if h is not None else None)
+        return dato(du, REG.creditos)
+
+    por_modulo = la_regla.unidad_decision == str(REG.ModuloFormativo)
+    estructura: list[dict[str, Node]] = []
+    indicadores: list[str] = []
+    for modulo in hijos.get((programa, str(REG.tieneModulo)), []):
+        uds = hijos.get((modulo, str(REG.tieneUnidadDidactica)), [])
+        for contenedor in [modulo, *uds]:
+            inds = list(
+                dict.fromkeys(
+                    i
+                    for cap in hijos.get((contenedor, str(REG.tieneCapacidad)), [])
+                    for i in hijos.get((cap, str(REG.tieneIndicador)), [])
+                )
+            )
+            if not inds and contenedor == modulo and uds:
+                continue  # el módulo con unidades didácticas no es contenedor de capacidades
+            du = modulo if por_modulo else contenedor
+            comun: dict[str, Node] = {
+                "modulo": URIRef(modulo),
+                "unidadDecision": URIRef(du),
+                "contenedor": URIRef(contenedor),
+            }
+            pu = peso_unidad(du)
+            if pu is not None:
+                comun["pesoUnidad"] = pu
+            if not inds:
+                estructura.append(comun)
+                continue
+            b = base(contenedor)
+            for ind in inds:
+                fila = dict(comun, indicador=URIRef(ind))
+                orden = dato(ind, REG.orden)
+                if orden is not None:
+                    fila["orden"] = orden
+                propio = dato(ind, REG.peso)
+                factor_propio = _numero(propio) if propio is not None else Decimal(1)
+                if b is not None and factor_propio is not None:
+                    fila["peso"] = Literal(_sparql_decimal(factor_propio * b))
+                estructura.append(fila)
+                indicadores.append(ind)
+    candidatos = _candidatos(almacen, la_regla, unidades_c, list(dict.fromkeys(indicadores)))
+    filas: list[Fila] = []
+    for fila in estructura:
+        filas.append(fila)
+        ind = fila.get("indicador")
+        if ind is not None:
+            filas.extend(dict(fila, **c) for c in candidatos.get(str(ind), ()))
+    filas.sort(key=_orden_fila)
+    return filas
+
+
+def _candidatos(
+    almacen: Almacen, la_regla: Regla, unidades_c: Sequence[str], indicadores: Sequence[str]
+) -> dict[str, list[dict[str, Node]]]:
+    """Por indicador, cada correspondencia aprobada que lo une con un elemento de una unidad alcanzada."""
+    if not unidades_c or not indicadores:
+        return {}
+    cat = consultas.catalogo()
+    factores: dict[str, list[Decimal]] = defaultdict(list)
+    for m in la_regla.mapeos:
+        factores[m.predicado].append(m.factor)
+    # elemento → caminos (unidad certificada, unidad alcanzada, mapeo, predicado, sentido, factor)
+    caminos: dict[str, set[tuple[str, str, str | None, str | None, str | None, Decimal]]] = defaultdict(set)
+    alcance = cat.ejecutar(almacen, "convalidacion-alcance", {"unidades": [URIRef(u) for u in unidades_c]})
+    por_unidad: dict[str, set[tuple[str, str, str | None, str | None, str | None, Decimal]]] = defaultdict(
+        set
+    )
+    for f in alcance.filas:
+        cert, unidad = str(f["unidadCertificada"]), str(f["unidad"])
+        if "mapeo" not in f:
+            por_unidad[unidad].add((cert, unidad, None, None, None, _FACTOR_DIRECTO))
+            continue
+        predicado = str(f["predicado"])
+        for factor in factores.get(predicado, ()):
+            por_unidad[unidad].add((cert, unidad, str(f["mapeo"]), predicado, str(f["sentido"]), factor))
+    if por_unidad:
+        elementos_res = cat.ejecutar(
+            almacen, "convalidacion-elementos", {"unidades": [URIRef(u) for u in sorted(por_unidad)]}
+        )
+        for f in elementos_res.filas:
+            caminos[str(f["elemento"])].update(por_unidad[str(f["unidad"])])
+    if not caminos:
+        return {}
+    escala: dict[str, list[Decimal]] = defaultdict(list)
+    for v in cat.ejecutar(almacen, "valores-de-escala", {"regla": URIRef(la_regla.iri)}).filas:
+        valor = _numero(v["valor"])
+        if valor is not None:
+            escala[str(v["valoracion"])].append(valor)
+    props: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    res = cat.ejecutar(
+        almacen, "convalidacion-correspondencias", {"indicadores": [URIRef(i) for i in indicadores]}
+    )
+    for f in res.filas:
+        props[(str(f["indicador"]), str(f["correspondencia"]))][str(f["propiedad"])].add(str(f["valor"]))
+    salida: dict[str, list[dict[str, Node]]] = defaultdict(list)
+    for (ind, corr), p in props.items():
+        if _APROBADA not in p.get(str(REG.estado), ()):
+            continue
+        valoraciones = [(v, x) for v in sorted(p.get(str(REG.valoracion), ())) for x in escala.get(v, ())]
+        if not valoraciones:
+            continue
+        matrices = sorted(p.get(str(REG.enMatriz), ()))
+        elementos: dict[str, str] = {}
+        for enlace in reversed(_PRECEDENCIA_DIMENSION):  # la de más precedencia escribe la última
+            for e in p.get(enlace, ()):
+                elementos[e] = _ENLACE_DIMENSION[enlace]
+        vistos: set[tuple[object, ...]] = set()
+        for elemento, dimension in elementos.items():
+            for cert, unidad, mapeo, predicado, sentido, factor in caminos.get(elemento, ()):
+                for valoracion, valor_escala in valoraciones:
+                    for matriz in matrices or [None]:
+                        clave = (
+                            matriz,
+                            valoracion,
+                            dimension,
+                            elemento,
+                            unidad,
+                            cert,
+                            mapeo,
+                            predicado,
+                            sentido,
+                            factor,
+                            valor_escala,
+                        )
+                        if clave in vistos:
+                            continue
+                        vistos.add(clave)
+                        c: dict[str, Node] = {
+                            "correspondencia": URIRef(corr),
+                            "valoracion": URIRef(valoracion),
+                            "dimension": URIRef(dimension),
+                            "criterio": URIRef(elemento),
+                            "unidad": URIRef(unidad),
+                            "unidadCertificada": URIRef(cert),
+                            "factor": Literal(factor),
+                            "valor": Literal(_sparql_decimal(valor_escala * factor)),
+                        }
+                        if matriz is not None:
+                            c["matriz"] = URIRef(matriz)
+                        if mapeo is not None:
+                            c["mapeo"] = URIRef(mapeo)
+                            c["predicado"] = URIRef(predicado or "")
+                            c["sentido"] = Literal(sentido)
+                        salida[ind].append(c)
+    return salida
+
+
+def _orden_fila(f: Fila) -> tuple[object, ...]:
+    """``ORDER BY ?modulo ?unidadDecision ?orden ?indicador ?dimension DESC(?valor) ?mapeo ?correspondencia``.
+
+    Como en SPARQL, lo no ligado va primero (y, en DESC, último); el orden se compara como número.
+    """
+
+    def asc(t: Node | None) -> tuple[int, str]:
+        return (0, "") if t is None else (1, str(t))
+
+    orden = _numero(f.get("orden"))
+    valor = _numero(f.get("valor"))
+    return (
+        asc(f.get("modulo")),
+        asc(f.get("unidadDecision")),
+        (0, Decimal(0)) if orden is None else (1, orden),
+        asc(f.get("indicador")),
+        asc(f.get("dimension")),
+        (1, Decimal(0)) if valor is None else (0, -valor),
+        asc(f.get("mapeo")),
+        asc(f.get("correspondencia")),
+    )
+
+
+_filas_indicadores = _filas_rapidas
+"""Vía con la que se evalúa (las pruebas la cambian por ``_filas_sparql`` para comparar)."""
 
 
 def _valor_indicador(la_regla: Regla, mejor: Mapping[str, Evidencia]) -> Decimal:
@@ -1244,7 +1579,9 @@ def _etiquetas(almacen: Almacen, recursos: Iterable[str], *, codigos: bool = Fal
 
 def _versiones_usadas(almacen: Almacen, recursos: Iterable[str]) -> tuple[str, ...]:
     lista = [URIRef(r) for r in dict.fromkeys(recursos) if r]
-    res = consultas.catalogo().ejecutar(almacen, "grafos-de-recursos", {"recursos": lista}, Vista.COMPLETA)
+    res = consultas.catalogo().ejecutar(
+        almacen, "convalidacion-versiones", {"recursos": lista}, Vista.COMPLETA
+    )
     return tuple(sorted({str(f["grafo"]) for f in res.filas}))
 
 
