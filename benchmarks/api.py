@@ -242,7 +242,7 @@ def busqueda_en_proceso(carpeta: Path, veces: int = 20) -> dict[str, float]:
     """Búsqueda sin tildes: REPLACE en SPARQL frente a etiquetas filtradas en Python (ms por búsqueda).
 
     Las dos variantes corren en un trabajador sobre la instantánea pública, como en el servidor; se mide
-    también lo que cuesta construir la instantánea (lo que paga la primera consulta tras una escritura).
+    también lo que cuesta construir la instantánea (en segundo plano: mientras tanto responde la anterior).
     """
     import unicodedata
 
@@ -598,9 +598,8 @@ def _informe(args, muestra, medidas, comparacion, busqueda, ajena) -> str:
         "",
         f"Búsqueda sin tildes en proceso (`/api/programas?q=sintetico`, {busqueda['resultados']} "
         f"resultados): REPLACE en SPARQL {busqueda['sparql_ms']:.1f} ms; etiquetas + filtro en Python "
-        f"{busqueda['python_ms']:.1f} ms. Construir la instantánea pública de los trabajadores (lo que "
-        "espera la "
-        f"primera consulta tras una escritura): {busqueda['instantanea_s']:.1f} s.",
+        f"{busqueda['python_ms']:.1f} ms. Construir la instantánea pública de los trabajadores (en segundo "
+        f"plano tras una escritura; mientras tanto responde la anterior): {busqueda['instantanea_s']:.1f} s.",
     ]
     return "\n".join(lineas)
 
