@@ -17,6 +17,17 @@ mide en un subconjunto documentado (``--escala-rdflib``, por defecto 1/20) con l
 los mismos datos, y se informa el cociente; la escala nacional se mide solo con Oxigraph. Cada
 medición de rdflib tiene un tope de tiempo (``--tope-rdflib``): si se supera, se informa «> tope».
 
+Cómo recibe rdflib los parámetros (``AlmacenRdflib``): igual que los demás backends —los escalares
+en el ``VALUES`` de una fila que ``Almacen.consultar`` inserta al principio del ``WHERE``
+(``inyectar_valores``) y las listas en los ``VALUES ?x { … }`` que rellena el catálogo—, que rdflib
+evalúa bien. Lo que rdflib 7.6 no evalúa es un bloque ``VALUES`` SIN filas (una lista vacía, p. ej.
+``unidades`` = C vacío en ``convalidacion-por-unidad``): falla en ``evalMultiset`` («'list' object
+has no attribute 'name'»). Solo esa forma se reescribe, a ``FILTER(1 = 0)``, que deja vacío su grupo
+igual que un VALUES sin filas (no ``FILTER(false)``: rdflib 7.6 no lo aplica). No se usa
+``initBindings``: en rdflib no alcanza las subconsultas igual que un VALUES y cambiaría resultados.
+Las consultas del catálogo y las funciones medidas son las mismas en los dos motores (la
+comprobación: con los datos del piloto, rdflib y Oxigraph dan el mismo resumen y la misma decisión).
+
 Uso::
 
     python benchmarks/equivalencias.py                 # escala nacional + subconjunto con rdflib
@@ -42,6 +53,8 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import re
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
@@ -71,6 +84,10 @@ ERROR = -1.0
 
 
 # --- línea base rdflib ---------------------------------------------------------------------------------
+_VALUES_SIN_FILAS = re.compile(r"VALUES\s*(?:\?\w+|\((?:\s*\?\w+)*\s*\))\s*\{\s*\}")
+"""Un ``VALUES ?x { }`` o ``VALUES (?a ?b) { }`` sin filas: rdflib 7.6 falla al evaluarlo."""
+
+
 class AlmacenRdflib(Almacen):
     """Almacén ingenuo: un ``rdflib.Dataset`` en memoria con el grafo por defecto = unión de todos."""
 
@@ -81,6 +98,7 @@ class AlmacenRdflib(Almacen):
     def _ejecutar(
         self, sparql: str, enlaces: Mapping[str, Node] | None, grafos: VistaGrafos | None
     ) -> ResultadoConsulta:
+        sparql = _VALUES_SIN_FILAS.sub(" FILTER(1 = 0) ", sparql)
         res = self.ds.query(sparql, initBindings=dict(enlaces or {}))
         if res.type == "ASK":
             return ResultadoConsulta(tipo="booleano", booleano=bool(res.askAnswer))

@@ -49,12 +49,12 @@ from fractions import Fraction
 from itertools import product
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
 from rdflib.term import Node
 
 from registro import consultas
 from registro import vocabulario as voc
-from registro.almacen.base import Almacen, Vista, a_ntriples, validar_iri
+from registro.almacen.base import Almacen, Vista, VistaAcotada, a_ntriples, validar_iri
 from registro.errores import EntradaInvalida, ErrorRegistro, NoEncontrado
 from registro.vocabulario import GRAFO_RESULTADOS, REG
 
@@ -891,14 +891,14 @@ def resumen_programa(almacen: Almacen, programa: str, regla: str | None = None) 
     """Un programa frente a cada norma que alcanza alguno de sus indicadores (también por mapeos)."""
     prog = resolver(almacen, programa, CLASE_PROGRAMA, que="programa")
     la_regla = regla_aplicable(almacen, prog, regla)
-    return _resumen(almacen, la_regla.iri, [prog])
+    return _resumen_por_reglas(almacen, {la_regla.iri: [prog]})  # type: ignore[return-value]
 
 
 def resumen_global(almacen: Almacen) -> tuple[FilaResumen, ...]:
     """Matriz resumen: cada par programa × norma con correspondencias, con la regla de cada programa.
 
-    Los programas se agrupan por regla aplicable (institución > tipo > matriz) y se evalúa cada grupo
-    con una sola consulta agregada en el almacén.
+    Los programas se agrupan por regla aplicable (institución > tipo > matriz); los datos se leen una
+    vez para todos (``_resumen_rapido``) y cada grupo se calcula con su regla.
     """
     res = consultas.catalogo().ejecutar(almacen, "reglas-aplicables", {})
     por_programa: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -910,9 +910,7 @@ def resumen_global(almacen: Almacen) -> tuple[FilaResumen, ...]:
         reglas = sorted({r for p, r in opciones if p == mejor})
         if len(reglas) == 1:  # los ambiguos no tienen regla: no entran en el resumen
             por_regla[reglas[0]].append(prog)
-    filas: list[FilaResumen] = []
-    for r, progs in sorted(por_regla.items()):
-        filas.extend(_resumen(almacen, r, sorted(progs)))
+    filas = _resumen_por_reglas(almacen, {r: sorted(progs) for r, progs in por_regla.items()})
     return tuple(sorted(filas, key=lambda f: (f.programa_codigo, f.estandar_codigo)))
 
 
@@ -1056,6 +1054,49 @@ _PRECEDENCIA_DIMENSION = (str(REG.actividad), str(REG.conocimiento), str(REG.cri
 de esta lista (como el ``IF(EXISTS …)`` de la consulta de referencia)."""
 _APROBADA = str(voc.ID["estado/aprobada"])
 _FACTOR_DIRECTO = Decimal("1.0")
+
+
+def _acotada(*predicados: URIRef) -> VistaAcotada:
+    """``Vista.COMPLETA`` sin los grafos que no tienen ninguno de ``predicados`` (ver ``VistaAcotada``).
+
+    Cada consulta de la decisión declara aquí TODOS los predicados de sus patrones: así la vista es
+    exacta y el grafo por defecto deja fuera ontología, resultados, certificados… que no los usan
+    (a escala nacional, cada búsqueda por índice costaba ~3× más con los 6 grafos).
+    """
+    return VistaAcotada(Vista.COMPLETA, frozenset(predicados))
+
+
+_VISTA_ESTRUCTURA = _acotada(
+    REG.tieneModulo,
+    REG.tieneUnidadDidactica,
+    REG.tieneCapacidad,
+    REG.tieneIndicador,
+    REG.creditos,
+    REG.horas,
+    REG.horasTeoria,
+    REG.horasPractica,
+    REG.peso,
+)
+_VISTA_ORDEN = _acotada(REG.orden)
+_VISTA_ALCANCE = _acotada(
+    REG.tieneUnidad, REG.unidadOrigen, REG.unidadDestino, REG.predicadoMapeo, REG.estado
+)
+_VISTA_ELEMENTOS = _acotada(REG.tieneCriterio, REG.tieneActividad, REG.tieneConocimiento)
+_VISTA_CORRESPONDENCIAS = _acotada(
+    REG.indicador, REG.criterio, REG.actividad, REG.conocimiento, REG.estado, REG.valoracion, REG.enMatriz
+)
+_VISTA_CUBRIMIENTO = _acotada(
+    REG.indicador,
+    REG.criterio,
+    REG.estado,
+    REG.valoracion,
+    REG.valor,
+    REG.tieneActividad,
+    REG.tieneCriterio,
+    REG.tieneUnidad,
+)
+_VISTA_ETIQUETAS = _acotada(REG.codigo, REG.numero, SKOS.prefLabel)
+_VISTA_NORMAS = _acotada(REG.tieneUnidad)
 """Factor de una unidad certificada que cuenta por sí misma (``COALESCE(?factorMapeo, 1.0)``)."""
 
 
@@ -1087,7 +1128,8 @@ def _filas_rapidas(almacen: Almacen, programa: str, la_regla: Regla, unidades_c:
     con aritmética exacta:
 
     1. ``convalidacion-estructura``: módulos, unidades didácticas, capacidades, indicadores, créditos,
-       horas, pesos y orden del programa;
+       horas y pesos del programa, y ``convalidacion-orden``: el orden de los indicadores (aparte para
+       que la estructura solo lea los grafos de las versiones, ver ``_acotada``);
     2. ``convalidacion-alcance``: unidades alcanzadas desde C (ella misma o por mapeos aprobados, con el
        predicado leído desde C), y ``convalidacion-elementos``: sus criterios, actividades y
        conocimientos;
@@ -1097,7 +1139,9 @@ def _filas_rapidas(almacen: Almacen, programa: str, la_regla: Regla, unidades_c:
     (2,9 M tripletas) cada una tarda milisegundos; la consulta única, segundos.
     """
     cat = consultas.catalogo()
-    aristas = cat.ejecutar(almacen, "convalidacion-estructura", {"programa": [URIRef(programa)]}).filas
+    aristas = cat.ejecutar(
+        almacen, "convalidacion-estructura", {"programa": [URIRef(programa)]}, _VISTA_ESTRUCTURA
+    ).filas
     hijos: dict[tuple[str, str], list[str]] = defaultdict(list)
     datos: dict[tuple[str, str], list[Node]] = defaultdict(list)
     for f in aristas:
@@ -1108,6 +1152,12 @@ def _filas_rapidas(almacen: Almacen, programa: str, la_regla: Regla, unidades_c:
             datos[clave].append(f["valor"])
     for lista in hijos.values():
         lista.sort()
+    todos = sorted({i for (_n, p), hs in hijos.items() if p == str(REG.tieneIndicador) for i in hs})
+    if todos:
+        for f in cat.ejecutar(
+            almacen, "convalidacion-orden", {"indicadores": [URIRef(i) for i in todos]}, _VISTA_ORDEN
+        ).filas:
+            datos[(str(f["indicador"]), str(REG.orden))].append(f["orden"])
 
     def dato(nodo: str, propiedad: URIRef) -> Node | None:
         valores = datos.get((nodo, str(propiedad)))
@@ -1202,7 +1252,9 @@ def _candidatos(
         factores[m.predicado].append(m.factor)
     # elemento → caminos (unidad certificada, unidad alcanzada, mapeo, predicado, sentido, factor)
     caminos: dict[str, set[tuple[str, str, str | None, str | None, str | None, Decimal]]] = defaultdict(set)
-    alcance = cat.ejecutar(almacen, "convalidacion-alcance", {"unidades": [URIRef(u) for u in unidades_c]})
+    alcance = cat.ejecutar(
+        almacen, "convalidacion-alcance", {"unidades": [URIRef(u) for u in unidades_c]}, _VISTA_ALCANCE
+    )
     por_unidad: dict[str, set[tuple[str, str, str | None, str | None, str | None, Decimal]]] = defaultdict(
         set
     )
@@ -1216,7 +1268,10 @@ def _candidatos(
             por_unidad[unidad].add((cert, unidad, str(f["mapeo"]), predicado, str(f["sentido"]), factor))
     if por_unidad:
         elementos_res = cat.ejecutar(
-            almacen, "convalidacion-elementos", {"unidades": [URIRef(u) for u in sorted(por_unidad)]}
+            almacen,
+            "convalidacion-elementos",
+            {"unidades": [URIRef(u) for u in sorted(por_unidad)]},
+            _VISTA_ELEMENTOS,
         )
         for f in elementos_res.filas:
             caminos[str(f["elemento"])].update(por_unidad[str(f["unidad"])])
@@ -1229,7 +1284,10 @@ def _candidatos(
             escala[str(v["valoracion"])].append(valor)
     props: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     res = cat.ejecutar(
-        almacen, "convalidacion-correspondencias", {"indicadores": [URIRef(i) for i in indicadores]}
+        almacen,
+        "convalidacion-correspondencias",
+        {"indicadores": [URIRef(i) for i in indicadores]},
+        _VISTA_CORRESPONDENCIAS,
     )
     for f in res.filas:
         props[(str(f["indicador"]), str(f["correspondencia"]))][str(f["propiedad"])].add(str(f["valor"]))
@@ -1432,7 +1490,10 @@ def _brechas(almacen: Almacen, indicadores: Mapping[str, Mapping[str, object]]) 
     if not valores:
         return []
     res = consultas.catalogo().ejecutar(
-        almacen, "cubrimiento-de-indicadores", {"indicadores": [URIRef(i) for i in valores]}
+        almacen,
+        "cubrimiento-de-indicadores",
+        {"indicadores": [URIRef(i) for i in valores]},
+        _VISTA_CUBRIMIENTO,
     )
     cubren: dict[str, list[Cobertura]] = defaultdict(list)
     for f in res.filas:
@@ -1456,8 +1517,8 @@ def _brechas(almacen: Almacen, indicadores: Mapping[str, Mapping[str, object]]) 
     return salida
 
 
-def _resumen(almacen: Almacen, regla_iri: str, programas: Sequence[str]) -> list[FilaResumen]:
-    """Combina numeradores por norma, denominadores por unidad y cobertura en filas del resumen."""
+def _resumen_referencia(almacen: Almacen, regla_iri: str, programas: Sequence[str]) -> list[FilaResumen]:
+    """Referencia de una regla: numeradores por norma, denominadores por unidad y cobertura en SPARQL."""
     cat = consultas.catalogo()
     la_regla = regla(almacen, regla_iri)
     progs = [URIRef(p) for p in programas]
@@ -1532,6 +1593,374 @@ def _resumen(almacen: Almacen, regla_iri: str, programas: Sequence[str]) -> list
     return sorted(filas, key=lambda f: (f.programa_codigo, f.estandar_codigo))
 
 
+def _resumen_sparql(almacen: Almacen, grupos: Mapping[str, Sequence[str]]) -> list[FilaResumen]:
+    """Vía de referencia del resumen: las tres consultas agregadas por cada regla (``_resumen_referencia``).
+
+    Es la definición legible del cálculo y la que comprueba la vía rápida
+    (``tests/equivalencias/test_resumen_rapido.py``), pero a escala nacional tarda minutos: el
+    planificador de Oxigraph recorre todo el registro en ``equivalencia-por-estandar``.
+    """
+    filas: list[FilaResumen] = []
+    for r, progs in sorted(grupos.items()):
+        filas.extend(_resumen_referencia(almacen, r, progs))
+    return filas
+
+
+_LOTE_RESUMEN = 2_000
+"""IRIs por bloque VALUES en las consultas del resumen contra un servidor (el texto de la consulta viaja
+por HTTP). En Oxigraph embebido va un solo bloque: con miles de IRIs el planificador ya no recorre desde
+cada una sino que une el bloque con un recorrido del predicado, y ese recorrido se paga una vez por
+consulta (a 1/10 de la escala nacional, 9.600 indicadores: 11,3 s en lotes de 2.000, 3,9 s en uno)."""
+_ENLACES_CRITERIO = frozenset({"criterio", "actividad-criterio"})
+"""Enlaces unidad → elemento de ``reg:tieneActividad?/reg:tieneCriterio`` (los que cuenta la cobertura)."""
+_NUMERO_UNO = Fraction(1)
+
+Valor = Fraction | None
+"""Un número de los datos o de una operación; ``None`` = sin ligar o error, como en SPARQL."""
+
+
+@dataclass
+class _DatosResumen:
+    """Lo que el resumen lee del almacén, ya indexado; no depende de la regla (la regla se aplica luego)."""
+
+    hijos: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    datos: dict[tuple[str, str], list[Node]] = field(default_factory=lambda: defaultdict(list))
+    correspondencias: dict[str, dict[str, dict[str, set[str]]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(set)))
+    )
+    """indicador → correspondencia APROBADA → propiedad (enlace, reg:valoracion, reg:estado) → valores."""
+    elementos: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
+    """elemento → {(unidad, enlace)}."""
+    normas: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """unidad → normas que la tienen."""
+    mapeos: dict[str, set[tuple[str, str, str]]] = field(default_factory=lambda: defaultdict(set))
+    """unidad alcanzada → {(unidad de la norma, predicado leído desde ella, sentido)}."""
+    criterios: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """norma → sus criterios de desempeño."""
+    valores: dict[str, list[Fraction]] = field(default_factory=lambda: defaultdict(list))
+    esquemas: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def _por_lotes(almacen: Almacen, consulta: str, parametro: str, iris: Iterable[str]) -> list[Fila]:
+    """Ejecuta una consulta de lista por bloques de ``_LOTE_RESUMEN`` IRIs (VALUES), siempre en streaming."""
+    from registro.almacen.oxigraph import AlmacenOxigraph
+
+    cat = consultas.catalogo()
+    lista = sorted(set(iris))
+    tamano = max(1, len(lista)) if isinstance(almacen, AlmacenOxigraph) else _LOTE_RESUMEN
+    filas: list[Fila] = []
+    for i in range(0, len(lista), tamano):
+        lote = [URIRef(x) for x in lista[i : i + tamano]]
+        filas.extend(cat.ejecutar(almacen, consulta, {parametro: lote}).filas)
+    return filas
+
+
+def _leer_resumen(almacen: Almacen, programas: Sequence[str]) -> _DatosResumen:
+    """Lee con consultas pequeñas (cada una empieza por IRIs ya conocidos) todo lo que el resumen usa.
+
+    Orden: estructura de los programas → correspondencias de sus indicadores → unidades de los
+    elementos que unen las aprobadas → normas de esas unidades y mapeos aprobados hacia ellas → normas
+    del otro lado de los mapeos → criterios de cada norma y valores de las valoraciones. Ninguna
+    consulta agrega ni recorre el registro entero: a escala nacional eso es lo que costaba minutos.
+    """
+    d = _DatosResumen()
+    for f in _por_lotes(almacen, "resumen-estructura", "programas", programas):
+        clave = (str(f["nodo"]), str(f["propiedad"]))
+        if clave[1] in _ENLACES_ARBOL:
+            d.hijos[clave].append(str(f["valor"]))
+        else:
+            d.datos[clave].append(f["valor"])
+    for lista in d.hijos.values():
+        lista.sort()
+    indicadores = {v for (_n, p), vs in d.hijos.items() if p == str(REG.tieneIndicador) for v in vs}
+    for f in _por_lotes(almacen, "resumen-correspondencias", "indicadores", indicadores):
+        props = d.correspondencias[str(f["indicador"])][str(f["correspondencia"])]
+        props[str(f["enlace"])].add(str(f["elemento"]))
+        props[str(REG.valoracion)].add(str(f["valoracion"]))
+        props[str(REG.estado)].add(_APROBADA)  # la consulta solo da las aprobadas
+    aprobadas = [p for por_corr in d.correspondencias.values() for p in por_corr.values()]
+    elementos = {e for p in aprobadas for enlace in _ENLACE_DIMENSION for e in p.get(enlace, ())}
+    for f in _por_lotes(almacen, "resumen-elementos", "elementos", elementos):
+        d.elementos[str(f["elemento"])].add((str(f["unidad"]), str(f["enlace"])))
+    alcanzadas = {u for pares in d.elementos.values() for u, _e in pares}
+    for f in _por_lotes(almacen, "resumen-mapeos", "unidades", alcanzadas):
+        d.mapeos[str(f["unidad"])].add((str(f["otra"]), str(f["predicado"]), str(f["sentido"])))
+    otras = {o for vs in d.mapeos.values() for o, _p, _s in vs}
+    for f in _por_lotes(almacen, "resumen-normas-de-unidades", "unidades", alcanzadas | otras):
+        d.normas[str(f["unidad"])].add(str(f["estandar"]))
+    normas = {n for vs in d.normas.values() for n in vs}
+    for f in _por_lotes(almacen, "resumen-criterios-de-norma", "estandares", normas):
+        d.criterios[str(f["estandar"])].add(str(f["criterio"]))
+    valoraciones = {v for p in aprobadas for v in p.get(str(REG.valoracion), ())}
+    for f in _por_lotes(almacen, "resumen-valoraciones", "valoraciones", valoraciones):
+        if str(f["propiedad"]) == str(REG.valor):
+            numero = _numero(f["valor"])
+            if numero is not None:
+                d.valores[str(f["valoracion"])].append(Fraction(numero))
+        else:
+            d.esquemas[str(f["valoracion"])].add(str(f["valor"]))
+    return d
+
+
+def _resumen_rapido(almacen: Almacen, grupos: Mapping[str, Sequence[str]]) -> list[FilaResumen]:
+    """Vía rápida del resumen: las mismas filas que ``_resumen_sparql`` con consultas planas y Python.
+
+    ``grupos`` = regla → programas que la aplican. Los datos se leen una sola vez para todos los
+    programas (``_leer_resumen``) y cada grupo se calcula con su regla (``_filas_resumen``), con la
+    misma aritmética exacta y la misma semántica que las consultas agregadas de referencia.
+    """
+    reglas = {r: regla(almacen, r) for r in grupos}
+    datos = _leer_resumen(almacen, sorted({p for progs in grupos.values() for p in progs}))
+    escalas: dict[str, set[str]] = defaultdict(set)
+    factores: dict[str, dict[str, set[Fraction]]] = defaultdict(lambda: defaultdict(set))
+    for f in _por_lotes(almacen, "resumen-reglas", "reglas", grupos):
+        r = str(f["regla"])
+        if str(f["aspecto"]) == "escala":
+            escalas[r].add(str(f["escala"]))
+        else:
+            factor = _numero(f["factor"])
+            if factor is not None:
+                factores[r][str(f["predicado"])].add(Fraction(factor))
+    filas: list[FilaResumen] = []
+    for r, progs in sorted(grupos.items()):
+        filas.extend(_filas_resumen(almacen, datos, reglas[r], escalas[r], factores[r], progs))
+    return filas
+
+
+def _filas_resumen(
+    almacen: Almacen,
+    d: _DatosResumen,
+    la_regla: Regla,
+    escalas: set[str],
+    factores: Mapping[str, set[Fraction]],
+    programas: Sequence[str],
+) -> list[FilaResumen]:
+    """Numeradores por norma y unidad de decisión, denominadores por unidad y cobertura, como la referencia.
+
+    Semántica que reproduce (la de ``convalidacion-por-unidad``, ``equivalencia-por-estandar`` y
+    ``cobertura-por-estandar``):
+
+    - peso de un indicador = ``reg:peso`` (1 si falta) × base del contenedor; cada valor de los datos
+      da su propia fila (como los OPTIONAL); un dato ausente o no numérico deja el peso sin ligar;
+    - denominador de una unidad = Σ de los pesos distintos (indicador, peso) de su grupo, incluido el
+      «sin indicador» de un contenedor vacío; con un peso sin ligar, el SUM de Oxigraph da error y
+      el COALESCE de la consulta lo deja en 0;
+    - numerador (norma, unidad) = Σ peso · v(i, norma) sobre los indicadores con alguna
+      correspondencia aprobada que alcanza la norma (v = máximo de valor·factor de las de criterios, 0
+      si solo las hay de actividades o conocimientos);
+    - cobertura = Σ por criterio de la norma del máximo valor (cualquier escala) / nº de criterios.
+    """
+    por_modulo = la_regla.unidad_decision == str(REG.ModuloFormativo)
+    por_horas = la_regla.ponderacion == str(REG.PonderacionHoras)
+    por_creditos = la_regla.ponderacion == str(REG.PonderacionCreditos)
+
+    def numeros(nodo: str, propiedad: URIRef) -> list[Valor]:
+        valores = d.datos.get((nodo, str(propiedad)))
+        if not valores:
+            return [None]
+        return [Fraction(n) if (n := _numero(v)) is not None else None for v in valores]
+
+    def presentes(nodo: str, propiedad: URIRef) -> list[tuple[bool, Valor]]:
+        valores = d.datos.get((nodo, str(propiedad)))
+        if not valores:
+            return [(False, None)]
+        return [(True, Fraction(n) if (n := _numero(v)) is not None else None) for v in valores]
+
+    def horas(nodo: str) -> set[Valor]:
+        """COALESCE(?horas, IF(BOUND(teoría) || BOUND(práctica), teoría + práctica, sin ligar))."""
+        salida: set[Valor] = set()
+        for (hay_total, total), (hay_t, t), (hay_p, p) in product(
+            presentes(nodo, REG.horas), presentes(nodo, REG.horasTeoria), presentes(nodo, REG.horasPractica)
+        ):
+            if hay_total:
+                salida.add(total)
+            elif hay_t or hay_p:
+                a = t if hay_t else Fraction(0)
+                b = p if hay_p else Fraction(0)
+                salida.add(None if a is None or b is None else a + b)
+            else:
+                salida.add(None)
+        return salida
+
+    def bases(contenedor: str) -> set[Valor]:
+        if por_creditos:
+            return set(numeros(contenedor, REG.creditos))
+        if por_horas:
+            return horas(contenedor)
+        return {_NUMERO_UNO}
+
+    def pesos_unidad(du: str) -> set[Valor]:
+        return horas(du) if por_horas else set(numeros(du, REG.creditos))
+
+    # v(i, norma) con la regla: escala, mapeos aceptados y sus factores.
+    alcance: dict[str, set[tuple[str, Fraction]]] = {}
+
+    def normas_que_alcanzan(unidad: str) -> set[tuple[str, Fraction]]:
+        if unidad not in alcance:
+            salida = {(n, _NUMERO_UNO) for n in d.normas.get(unidad, ())}
+            for otra, predicado, _sentido in d.mapeos.get(unidad, ()):
+                for factor in factores.get(predicado, ()):
+                    salida.update((n, factor) for n in d.normas.get(otra, ()))
+            alcance[unidad] = salida
+        return alcance[unidad]
+
+    valores_v: dict[str, dict[str, Fraction]] = {}
+
+    def v_por_norma(indicador: str) -> dict[str, Fraction]:
+        if indicador in valores_v:
+            return valores_v[indicador]
+        salida: dict[str, Fraction] = {}
+        for p in d.correspondencias.get(indicador, {}).values():
+            if _APROBADA not in p.get(str(REG.estado), ()):
+                continue
+            escala = [
+                x
+                for val in p.get(str(REG.valoracion), ())
+                if d.esquemas.get(val, set()) & escalas
+                for x in d.valores.get(val, ())
+            ]
+            if not escala:
+                continue
+            por_actividad = p.get(str(REG.actividad), set())
+            por_conocimiento = p.get(str(REG.conocimiento), set())
+            for enlace in _ENLACE_DIMENSION:
+                for e in p.get(enlace, ()):
+                    de_criterios = e not in por_actividad and e not in por_conocimiento
+                    for unidad, _enlace in d.elementos.get(e, ()):
+                        for norma, factor in normas_que_alcanzan(unidad):
+                            v = max(x * factor for x in escala) if de_criterios else Fraction(0)
+                            if norma not in salida or v > salida[norma]:
+                                salida[norma] = v
+        valores_v[indicador] = salida
+        return salida
+
+    def cobertura_de(indicador: str) -> dict[tuple[str, str], Fraction]:
+        """(norma, criterio) → máximo valor de las correspondencias aprobadas por reg:criterio."""
+        salida: dict[tuple[str, str], Fraction] = {}
+        for p in d.correspondencias.get(indicador, {}).values():
+            if _APROBADA not in p.get(str(REG.estado), ()):
+                continue
+            valores = [x for val in p.get(str(REG.valoracion), ()) for x in d.valores.get(val, ())]
+            if not valores:
+                continue
+            maximo = max(valores)
+            for c in p.get(str(REG.criterio), ()):
+                for unidad, enlace in d.elementos.get(c, ()):
+                    if enlace not in _ENLACES_CRITERIO:
+                        continue
+                    for norma in d.normas.get(unidad, ()):
+                        clave = (norma, c)
+                        if clave not in salida or maximo > salida[clave]:
+                            salida[clave] = maximo
+        return salida
+
+    umbral = Fraction(la_regla.umbral)
+    filas: list[FilaResumen] = []
+    por_programa: list[tuple[str, list[tuple[str, Fraction, Valor]], dict, dict]] = []
+    for prog in programas:
+        grupos: dict[tuple[str, str], set[tuple[str | None, Valor]]] = defaultdict(set)
+        todos_indicadores: set[str] = set()
+        for modulo in d.hijos.get((prog, str(REG.tieneModulo)), []):
+            uds = d.hijos.get((modulo, str(REG.tieneUnidadDidactica)), [])
+            for contenedor in [modulo, *uds]:
+                inds = {
+                    i
+                    for cap in d.hijos.get((contenedor, str(REG.tieneCapacidad)), [])
+                    for i in d.hijos.get((cap, str(REG.tieneIndicador)), [])
+                }
+                todos_indicadores |= inds
+                if not inds and contenedor == modulo and uds:
+                    continue  # el módulo con unidades didácticas no es contenedor de capacidades
+                grupo = grupos[(modulo, modulo if por_modulo else contenedor)]
+                bs = bases(contenedor)
+                if not inds:
+                    grupo.update((None, b) for b in bs)
+                for i in inds:
+                    for propio in numeros(i, REG.peso) if (i, str(REG.peso)) in d.datos else [_NUMERO_UNO]:
+                        for b in bs:
+                            grupo.add((i, None if propio is None or b is None else propio * b))
+        uds_prog: list[tuple[str, Fraction, Valor]] = []
+        por_unidad: dict[str, dict[tuple[str, str], Fraction | None]] = defaultdict(dict)
+        for (modulo, du), grupo in grupos.items():
+            pesos = [peso for _i, peso in grupo]
+            den = sum(pesos, Fraction(0)) if all(p is not None for p in pesos) else Fraction(0)  # type: ignore[arg-type]
+            uds_prog.extend((du, den, w) for w in pesos_unidad(du))
+            for i, peso in grupo:
+                if i is None:
+                    continue
+                for norma, v in v_por_norma(i).items():
+                    previo = por_unidad[norma].get((modulo, du), Fraction(0))
+                    por_unidad[norma][(modulo, du)] = (
+                        None if previo is None or peso is None else previo + peso * v
+                    )
+        numeradores: dict[str, dict[str, Fraction]] = {}
+        for norma, sumas in por_unidad.items():
+            por_du: dict[str, Fraction] = {}
+            for (_modulo, du), suma in sorted(sumas.items(), key=lambda kv: kv[0]):  # ORDER BY ?modulo
+                if suma is None:
+                    raise ReglaInaplicable(
+                        f"No se puede ponderar {_corto(du)}: la regla pondera por "
+                        f"{_corto(la_regla.ponderacion)} y falta ese dato",
+                        detalle="Complete reg:creditos (o reg:horas / reg:horasTeoria y reg:horasPractica) "
+                        "en el programa.",
+                    )
+                por_du[du] = suma
+            numeradores[norma] = por_du
+        maximos: dict[tuple[str, str], Fraction] = {}
+        for i in todos_indicadores:
+            for clave, valor in cobertura_de(i).items():
+                if clave not in maximos or valor > maximos[clave]:
+                    maximos[clave] = valor
+        suma_cobertura: dict[str, Fraction] = defaultdict(Fraction)
+        for (norma, _c), valor in maximos.items():
+            suma_cobertura[norma] += valor
+        coberturas = {n: s / len(d.criterios[n]) for n, s in suma_cobertura.items() if d.criterios.get(n)}
+        por_programa.append((prog, uds_prog, numeradores, coberturas))
+    codigos = _etiquetas(
+        almacen,
+        [*programas, *{n for _p, _u, nums, cob in por_programa for n in (*nums, *cob)}],
+        codigos=True,
+    )
+    agregacion_media = la_regla.agregacion == _AGREGACION_MEDIA
+    for prog, uds, numeradores, coberturas in por_programa:
+        for est in set(numeradores) | set(coberturas):
+            nums = numeradores.get(est, {})
+            conv = 0
+            suma_num = suma_den = suma_media = suma_w = Fraction(0)
+            media_ok = True
+            for du, den, w in uds:
+                n = nums.get(du, Fraction(0))
+                pct = n / den if den else Fraction(0)
+                conv += bool(den) and n >= umbral * den
+                suma_num += n
+                suma_den += den
+                if w is None:
+                    media_ok = False
+                else:
+                    suma_media += w * pct
+                    suma_w += w
+            pooled = suma_num / suma_den if suma_den else Fraction(0)
+            media = suma_media / suma_w if media_ok and suma_w else None
+            filas.append(
+                FilaResumen(
+                    programa=prog,
+                    programa_codigo=codigos.get(prog, _corto(prog)),
+                    estandar=est,
+                    estandar_codigo=codigos.get(est, _corto(est)),
+                    regla=la_regla.iri,
+                    unidades_decision=len(uds),
+                    convalidables=conv,
+                    porcentaje=media if agregacion_media and media is not None else pooled,
+                    cobertura=coberturas.get(est),
+                )
+            )
+    return sorted(filas, key=lambda f: (f.programa_codigo, f.estandar_codigo))
+
+
+_resumen_por_reglas = _resumen_rapido
+"""Vía con la que se calcula el resumen (las pruebas la cambian por ``_resumen_sparql`` para comparar)."""
+
+
 # --- auxiliares -------------------------------------------------------------------------------------------
 def _avisos_certificados(certs: Sequence[Certificado]) -> list[str]:
     avisos = []
@@ -1560,20 +1989,35 @@ def _etiquetas(almacen: Almacen, recursos: Iterable[str], *, codigos: bool = Fal
     lista = [URIRef(r) for r in dict.fromkeys(r for r in recursos if r)]
     if not lista:
         return {}
-    res = consultas.catalogo().ejecutar(almacen, "etiquetas", {"recursos": lista}, Vista.COMPLETA)
+    # Lo mismo que ``etiquetas.rq`` en dos consultas de aristas sin OPTIONAL ni GROUP BY, cada una con su
+    # grafo por defecto acotado (a escala nacional, ~60 → ~15 ms por decisión). Si un recurso tiene
+    # varios valores, se elige el menor (``SAMPLE`` elegía uno cualquiera).
+    cat = consultas.catalogo()
+    valores: dict[tuple[str, str], list[Node]] = defaultdict(list)
+    for f in cat.ejecutar(almacen, "convalidacion-etiquetas", {"recursos": lista}, _VISTA_ETIQUETAS).filas:
+        valores[(str(f["recurso"]), str(f["propiedad"]))].append(f["valor"])
+    normas: dict[str, list[str]] = defaultdict(list)
+    if not codigos:
+        for f in cat.ejecutar(almacen, "convalidacion-normas", {"recursos": lista}, _VISTA_NORMAS).filas:
+            normas[str(f["recurso"])].append(str(f["norma"]))
+
+    def uno(r: str, propiedad: URIRef) -> Node | None:
+        vs = valores.get((r, str(propiedad)))
+        return min(vs, key=str) if vs else None
+
     salida: dict[str, str] = {}
-    for f in res.filas:
-        r = str(f["recurso"])
-        codigo = str(f.get("codigo") or f.get("numero") or "")
-        etiqueta = str(f.get("etiqueta", ""))
+    for recurso in lista:
+        r = str(recurso)
+        codigo = str(uno(r, REG.codigo) or uno(r, REG.numero) or "")
+        etiqueta = str(uno(r, SKOS.prefLabel) or "")
         if codigos:
             salida[r] = codigo or _corto(r)
             continue
         salida[r] = " — ".join(x for x in (codigo, etiqueta) if x) or _corto(r)
         if codigo:
             salida[f"codigo:{r}"] = codigo
-        if "norma" in f:
-            salida[f"norma:{r}"] = str(f["norma"])
+        if normas.get(r):
+            salida[f"norma:{r}"] = min(normas[r])
     return salida
 
 
