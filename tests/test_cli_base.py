@@ -40,6 +40,10 @@ EJEMPLOS = {
     "institucion": f"{ID}inst/iest-piloto",
     "matriz": f"{ID}inst/iest-piloto/matriz/M-ECL-TEL-001-PE-TEL-01",
     "mapeos": f"{ID}inst/mtpe/mapeo/1",
+    "estandares": _EST,
+    "elementos": f"{_EST}/uc/1/criterio/1.1",
+    "reglas": f"{ID}regla/iest-pe",
+    "valoraciones": f"{ID}valoracion/total,{ID}valoracion/parcial",
     # Solicitudes: el piloto no trae ninguna; la consulta debe responder (sin filas).
     "solicitud": f"{ID}inst/iest-piloto/solicitud/2026-1",
     "paso": f"{ID}inst/iest-piloto/solicitud/2026-1/paso/1",
