@@ -1554,29 +1554,9 @@ def _resumen_referencia(almacen: Almacen, regla_iri: str, programas: Sequence[st
     filas = []
     for prog, est in pares:
         uds = unidades.get(prog, [])
-        nums = numeradores.get((prog, est), {})
-        conv = 0
-        suma_num, suma_den, suma_media, suma_w, media_ok = (
-            Fraction(0),
-            Fraction(0),
-            Fraction(0),
-            Fraction(0),
-            True,
+        conv, total = _agregar_par(
+            uds, numeradores.get((prog, est), {}), umbral, la_regla.agregacion == _AGREGACION_MEDIA
         )
-        for du, den, w in uds:
-            n = nums.get(du, Fraction(0))
-            pct = n / den if den else Fraction(0)
-            conv += bool(den) and n >= umbral * den
-            suma_num += n
-            suma_den += den
-            if w is None:
-                media_ok = False
-            else:
-                suma_media += Fraction(w) * pct
-                suma_w += Fraction(w)
-        pooled = suma_num / suma_den if suma_den else Fraction(0)
-        media = suma_media / suma_w if media_ok and suma_w else None
-        total = media if la_regla.agregacion == _AGREGACION_MEDIA and media is not None else pooled
         filas.append(
             FilaResumen(
                 programa=prog,
@@ -1924,23 +1904,7 @@ def _filas_resumen(
     agregacion_media = la_regla.agregacion == _AGREGACION_MEDIA
     for prog, uds, numeradores, coberturas in por_programa:
         for est in set(numeradores) | set(coberturas):
-            nums = numeradores.get(est, {})
-            conv = 0
-            suma_num = suma_den = suma_media = suma_w = Fraction(0)
-            media_ok = True
-            for du, den, w in uds:
-                n = nums.get(du, Fraction(0))
-                pct = n / den if den else Fraction(0)
-                conv += bool(den) and n >= umbral * den
-                suma_num += n
-                suma_den += den
-                if w is None:
-                    media_ok = False
-                else:
-                    suma_media += w * pct
-                    suma_w += w
-            pooled = suma_num / suma_den if suma_den else Fraction(0)
-            media = suma_media / suma_w if media_ok and suma_w else None
+            conv, total = _agregar_par(uds, numeradores.get(est, {}), umbral, agregacion_media)
             filas.append(
                 FilaResumen(
                     programa=prog,
@@ -1950,11 +1914,43 @@ def _filas_resumen(
                     regla=la_regla.iri,
                     unidades_decision=len(uds),
                     convalidables=conv,
-                    porcentaje=media if agregacion_media and media is not None else pooled,
+                    porcentaje=total,
                     cobertura=coberturas.get(est),
                 )
             )
     return sorted(filas, key=lambda f: (f.programa_codigo, f.estandar_codigo))
+
+
+def _agregar_par(
+    uds: Sequence[tuple[str, Fraction, Fraction | Decimal | None]],
+    nums: Mapping[str, Fraction],
+    umbral: Fraction,
+    agregacion_media: bool,
+) -> tuple[int, Fraction]:
+    """Convalidables y porcentaje de un par programa × norma a partir de sus unidades de decisión.
+
+    ``uds`` son ``(unidad, denominador, peso)``; ``nums``, el numerador de cada unidad frente a la norma.
+    Agrupado = Σ numeradores / Σ denominadores; media ponderada = Σ peso·porcentaje / Σ peso, solo si
+    todas las unidades tienen peso (si no, se usa el agrupado). Compartido por la vía rápida y la de
+    referencia: así las pruebas que comparan las dos comparan sus consultas, con la misma aritmética.
+    """
+    conv = 0
+    suma_num = suma_den = suma_media = suma_w = Fraction(0)
+    media_ok = True
+    for du, den, w in uds:
+        n = nums.get(du, Fraction(0))
+        pct = n / den if den else Fraction(0)
+        conv += bool(den) and n >= umbral * den
+        suma_num += n
+        suma_den += den
+        if w is None:
+            media_ok = False
+        else:
+            suma_media += Fraction(w) * pct
+            suma_w += Fraction(w)
+    pooled = suma_num / suma_den if suma_den else Fraction(0)
+    media = suma_media / suma_w if media_ok and suma_w else None
+    return conv, media if agregacion_media and media is not None else pooled
 
 
 _resumen_por_reglas = _resumen_rapido

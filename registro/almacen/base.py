@@ -158,6 +158,9 @@ class Almacen(ABC):
     def cerrar(self) -> None:  # noqa: B027 - por defecto no hay nada que cerrar
         """Libera recursos del backend."""
 
+    def optimizar(self) -> None:  # noqa: B027 - los servidores compactan por su cuenta
+        """Compacta el almacén tras una carga masiva (si el backend lo necesita)."""
+
     @property
     def cerrojo_escritura(self) -> threading.RLock:
         """Cerrojo (reentrante) de las escrituras que *leen y luego escriben* en este almacén.

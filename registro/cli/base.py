@@ -147,6 +147,10 @@ def cargar(
             versiones.reconstruir_uniones(a, progreso=Avance("Reconstruyendo uniones vigentes", "versiones"))
             segundos = time.perf_counter() - inicio
             typer.echo(f"Uniones de versiones vigentes reconstruidas en {segundos:,.1f} s.")
+        inicio = time.perf_counter()
+        typer.echo("Compactando el almacén…", err=True)
+        a.optimizar()
+        typer.echo(f"Almacén compactado en {time.perf_counter() - inicio:,.1f} s.", err=True)
 
 
 @app.command()
