@@ -236,8 +236,8 @@ class AlmacenOxigraph(Almacen):
         """Compacta el almacén en disco tras cargas grandes.
 
         Tras una carga masiva RocksDB queda con muchos archivos sin compactar y compacta en segundo
-        plano mientras se consulta: medido a escala nacional (2,9 M tripletas), una decisión de
-        convalidación recién cargado el almacén tardaba 2–4× lo mismo que con el almacén asentado.
+        plano mientras se consulta: medido a escala nacional (2,9 M tripletas, benchmarks/equivalencias.py),
+        p50 de una decisión de convalidación 180,8 ms sin compactar frente a 118,5 ms compactado (18 s).
         """
         if self.ruta is not None:
             self._store.optimize()
