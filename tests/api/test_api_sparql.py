@@ -188,17 +188,7 @@ def test_protocolo_default_graph_privado_es_vacio(cliente):
     assert _n(r) > 100
 
 
-def test_tope_de_filas(cliente):
-    r = cliente.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})
-    assert r.status_code == 200
-    assert len(r.json()["results"]["bindings"]) == 50
-    assert r.headers["x-registro-resultado-truncado"] == "true"
-    r = cliente.get(
-        "/sparql",
-        params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
-        headers={"Accept": "application/n-triples"},
-    )
-    assert len(r.text.strip().splitlines()) == 50 and r.headers["x-registro-resultado-truncado"] == "true"
+# El tope de filas se prueba en los tres backends: tests/api/test_api_backends.py::test_tope_de_filas.
 
 
 def test_accept_imposible_406(cliente):
