@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import re
 import socket
 import threading
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 import pyoxigraph as ox
 import uvicorn
@@ -119,3 +121,22 @@ def servidor_hilo(
     finally:
         servidor.should_exit = True
         hilo.join(timeout=30)
+
+
+class EspiaHttp(http.server.BaseHTTPRequestHandler):
+    """Servidor espía: anota cada petición que recibe (para probar que nada sale hacia SERVICE/LOAD).
+
+    Las pruebas comparan ``len(EspiaHttp.visitas)`` antes y después: la lista es de la clase.
+    """
+
+    visitas: ClassVar[list[str]] = []
+
+    def _registrar(self) -> None:
+        type(self).visitas.append(self.path)
+        self.send_response(500)
+        self.end_headers()
+
+    do_GET = do_POST = _registrar
+
+    def log_message(self, *_args: object) -> None:
+        pass

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http.server
 import io
 import socketserver
 import threading
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
-from typing import ClassVar
 
 import pyoxigraph as ox
 import pytest
@@ -33,7 +31,7 @@ from rdflib import Graph
 
 from registro import analisis, hojas, sparql_seguro
 from registro.errores import ErrorConsulta, ErrorRegistro
-from tests.fiabilidad.entorno import PROGRAMA
+from tests.fiabilidad.entorno import PROGRAMA, EspiaHttp
 
 EJEMPLOS: Counter[str] = Counter()
 _FORMATOS = (*analisis.FORMATOS, None)
@@ -171,18 +169,7 @@ def test_csv_al_azar_dentro_del_zip_solo_da_errores_del_registro(miembro: str, c
 
 
 # --- SPARQL ---------------------------------------------------------------------------------------------
-class _Contador(http.server.BaseHTTPRequestHandler):
-    visitas: ClassVar[list[str]] = []
-
-    def _registrar(self) -> None:
-        type(self).visitas.append(self.path)
-        self.send_response(500)
-        self.end_headers()
-
-    do_GET = do_POST = _registrar
-
-    def log_message(self, *_args: object) -> None:
-        pass
+_Contador = EspiaHttp
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,12 @@
 
 from __future__ import annotations
 
-import http.server
 import socketserver
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import quote
 
 import httpx
@@ -28,24 +26,21 @@ from fastapi.testclient import TestClient
 
 from registro.almacen.oxigraph import AlmacenOxigraph
 from registro.api import crear_app
-from tests.fiabilidad.entorno import CERTIFICADO, TITULARES, clonar, configuracion, huella, servidor_hilo
+from tests.fiabilidad.entorno import (
+    CERTIFICADO,
+    TITULARES,
+    EspiaHttp,
+    clonar,
+    configuracion,
+    huella,
+    servidor_hilo,
+)
 
 PRIVADOS = (*TITULARES, CERTIFICADO, "grafo/privado", "reg:Credencial", "/titular/")
 """Nada de esto puede aparecer en una respuesta pública."""
 
 
-class _Espia(http.server.BaseHTTPRequestHandler):
-    visitas: ClassVar[list[str]] = []
-
-    def _registrar(self) -> None:
-        type(self).visitas.append(self.path)
-        self.send_response(500)
-        self.end_headers()
-
-    do_GET = do_POST = _registrar
-
-    def log_message(self, *_args: object) -> None:
-        pass
+_Espia = EspiaHttp
 
 
 @dataclass
