@@ -47,6 +47,7 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 from itertools import product
+from types import MappingProxyType
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, XSD
@@ -461,7 +462,15 @@ def resolver(almacen: Almacen, codigo_o_iri: str, clase: URIRef, *, que: str = "
 
 
 def regla(almacen: Almacen, regla_iri: str) -> Regla:
-    """Lee una regla de equivalencia; falla con un mensaje claro si le falta algo imprescindible."""
+    """Lee una regla de equivalencia; falla con un mensaje claro si le falta algo imprescindible.
+
+    Se recuerda hasta la próxima escritura (``Almacen.recordar``): cada decisión la lee y casi todas
+    usan la misma (a escala nacional, 3 ms de cada decisión).
+    """
+    return almacen.recordar(("regla", regla_iri), lambda: _leer_regla(almacen, regla_iri))
+
+
+def _leer_regla(almacen: Almacen, regla_iri: str) -> Regla:
     res = consultas.catalogo().ejecutar(almacen, "regla-equivalencia", {"regla": URIRef(regla_iri)})
     if not res.filas:
         raise NoEncontrado(f"No existe la regla de equivalencia {regla_iri}")
@@ -1085,15 +1094,9 @@ _VISTA_ELEMENTOS = _acotada(REG.tieneCriterio, REG.tieneActividad, REG.tieneCono
 _VISTA_CORRESPONDENCIAS = _acotada(
     REG.indicador, REG.criterio, REG.actividad, REG.conocimiento, REG.estado, REG.valoracion, REG.enMatriz
 )
-_VISTA_CUBRIMIENTO = _acotada(
-    REG.indicador,
-    REG.criterio,
-    REG.estado,
-    REG.valoracion,
-    REG.valor,
-    REG.tieneActividad,
-    REG.tieneCriterio,
-    REG.tieneUnidad,
+_VISTA_CUBRIMIENTO = _acotada(REG.indicador, REG.criterio, REG.estado, REG.valoracion, REG.valor)
+_VISTA_UNIDADES_DE_ELEMENTOS = _acotada(
+    REG.tieneCriterio, REG.tieneActividad, REG.tieneConocimiento, REG.tieneUnidad
 )
 _VISTA_ETIQUETAS = _acotada(REG.codigo, REG.numero, SKOS.prefLabel)
 _VISTA_NORMAS = _acotada(REG.tieneUnidad)
@@ -1240,6 +1243,16 @@ def _filas_rapidas(almacen: Almacen, programa: str, la_regla: Regla, unidades_c:
     return filas
 
 
+def _valores_escala(almacen: Almacen, regla_iri: str) -> Mapping[str, tuple[Decimal, ...]]:
+    """Valores numéricos de cada valoración de la escala de la regla (``valores-de-escala``)."""
+    escala: dict[str, list[Decimal]] = defaultdict(list)
+    for v in consultas.catalogo().ejecutar(almacen, "valores-de-escala", {"regla": URIRef(regla_iri)}).filas:
+        valor = _numero(v["valor"])
+        if valor is not None:
+            escala[str(v["valoracion"])].append(valor)
+    return MappingProxyType({k: tuple(vs) for k, vs in escala.items()})
+
+
 def _candidatos(
     almacen: Almacen, la_regla: Regla, unidades_c: Sequence[str], indicadores: Sequence[str]
 ) -> dict[str, list[dict[str, Node]]]:
@@ -1277,16 +1290,12 @@ def _candidatos(
             caminos[str(f["elemento"])].update(por_unidad[str(f["unidad"])])
     if not caminos:
         return {}
-    escala: dict[str, list[Decimal]] = defaultdict(list)
-    for v in cat.ejecutar(almacen, "valores-de-escala", {"regla": URIRef(la_regla.iri)}).filas:
-        valor = _numero(v["valor"])
-        if valor is not None:
-            escala[str(v["valoracion"])].append(valor)
+    escala = almacen.recordar(("escala", la_regla.iri), lambda: _valores_escala(almacen, la_regla.iri))
     props: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     res = cat.ejecutar(
         almacen,
         "convalidacion-correspondencias",
-        {"indicadores": [URIRef(i) for i in indicadores]},
+        {"indicadores": [URIRef(i) for i in indicadores], "elementos": [URIRef(e) for e in sorted(caminos)]},
         _VISTA_CORRESPONDENCIAS,
     )
     for f in res.filas:
@@ -1479,7 +1488,9 @@ def _brechas(almacen: Almacen, indicadores: Mapping[str, Mapping[str, object]]) 
     """Indicadores con v < 1, la correspondencia que documenta la brecha y qué los cubriría.
 
     v(i, C) ya está calculado (filas de ``convalidacion-por-indicador``); aquí solo se buscan las
-    correspondencias aprobadas de esos indicadores que darían más (``cubrimiento-de-indicadores``).
+    correspondencias aprobadas de esos indicadores que darían más (``convalidacion-cubrimiento``) y la
+    unidad y la norma de sus criterios (``convalidacion-unidades-de-elementos``): lo mismo que
+    ``cubrimiento-de-indicadores`` (la versión para analistas), en dos búsquedas más baratas.
     """
     valores: dict[str, Decimal] = {}
     for ind, datos in indicadores.items():
@@ -1489,18 +1500,35 @@ def _brechas(almacen: Almacen, indicadores: Mapping[str, Mapping[str, object]]) 
             valores[ind] = v
     if not valores:
         return []
-    res = consultas.catalogo().ejecutar(
+    cat = consultas.catalogo()
+    res = cat.ejecutar(
         almacen,
-        "cubrimiento-de-indicadores",
+        "convalidacion-cubrimiento",
         {"indicadores": [URIRef(i) for i in valores]},
         _VISTA_CUBRIMIENTO,
     )
+    mejores = [f for f in res.filas if _decimal(f["valor"]) > valores[str(f["indicador"])]]
+    donde: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    if mejores:
+        for f in cat.ejecutar(
+            almacen,
+            "convalidacion-unidades-de-elementos",
+            {"elementos": sorted({URIRef(f["criterio"]) for f in mejores})},
+            _VISTA_UNIDADES_DE_ELEMENTOS,
+        ).filas:
+            donde[str(f["elemento"])].append((str(f["unidad"]), str(f["norma"])))
     cubren: dict[str, list[Cobertura]] = defaultdict(list)
-    for f in res.filas:
-        ind = str(f["indicador"])
-        valor = _decimal(f["valor"])
-        if valor > valores[ind]:
-            cubren[ind].append(Cobertura(str(f["criterio"]), str(f["unidad"]), str(f["norma"]), valor))
+    # El orden de ``cubrimiento-de-indicadores``: por indicador, de más a menos valor, luego norma,
+    # unidad y criterio.
+    for ind, valor, norma, unidad, criterio in sorted(
+        (
+            (str(f["indicador"]), _decimal(f["valor"]), norma, unidad, str(f["criterio"]))
+            for f in mejores
+            for unidad, norma in donde.get(str(f["criterio"]), ())
+        ),
+        key=lambda x: (x[0], -x[1], x[2], x[3], x[4]),
+    ):
+        cubren[ind].append(Cobertura(criterio, unidad, norma, valor))
     salida = []
     for ind, v in valores.items():
         ev = indicadores[ind]["mejor"].get(DIMENSION_CRITERIOS)  # type: ignore[attr-defined]

@@ -255,3 +255,32 @@ def test_union_vigente_conserva_tripletas_compartidas_entre_conjuntos(almacen_re
     assert vista is not None
     assert not any("/envio/" in str(g) for g in vista.por_defecto)
     assert sum("/envio/prueba/" in str(g) for g in vista.vigentes) == 2
+
+
+def test_recordar_dura_hasta_la_proxima_escritura(almacen_disco: Almacen) -> None:
+    """``recordar`` (p. ej. la regla de equivalencia de cada decisión) no sirve un valor de antes de
+    una escritura, y un error no se recuerda."""
+    g = URIRef(f"{GRAFO}prueba/recordar")
+    almacen_disco.reemplazar_grafos({g: _grafo(2)})
+    consulta = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}"
+    llamadas: list[int] = []
+
+    def contar() -> int:
+        llamadas.append(1)
+        return _n(almacen_disco, consulta, Vista.TODO)
+
+    assert almacen_disco.recordar("n", contar) == 2
+    assert almacen_disco.recordar("n", contar) == 2
+    assert len(llamadas) == 1
+    almacen_disco.reemplazar_grafos({g: _grafo(5)})
+    assert almacen_disco.recordar("n", contar) == 5
+    almacen_disco.actualizar(f"INSERT DATA {{ GRAPH <{g}> {{ <{EX}otro> <{REG.codigo}> \"X\" }} }}")
+    assert almacen_disco.recordar("n", contar) == 6
+    assert len(llamadas) == 3
+
+    def falla() -> int:
+        raise ErrorConsulta("a propósito")
+
+    with pytest.raises(ErrorConsulta):
+        almacen_disco.recordar("m", falla)
+    assert almacen_disco.recordar("m", lambda: 7) == 7

@@ -11,15 +11,17 @@ import enum
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from registro.vocabulario import GRAFO_REGISTRO, GRAFO_VIGENTE_PRIVADO, GRAFO_VIGENTE_PUBLICO, REG
+
+T = TypeVar("T")
 
 _UNIONES = frozenset({GRAFO_VIGENTE_PUBLICO, GRAFO_VIGENTE_PRIVADO})
 
@@ -90,6 +92,7 @@ class VistaAcotada:
 @dataclass
 class _CacheVista:
     vistas: dict[Vista | VistaAcotada, VistaGrafos] = field(default_factory=dict)
+    datos: dict[Hashable, object] = field(default_factory=dict)
 
 
 _CONSULTA_GRAFOS = f"""
@@ -303,6 +306,25 @@ class Almacen(ABC):
 
     def invalidar_vista(self) -> None:
         self._cache.vistas.clear()
+        self._cache.datos.clear()
+
+    def recordar(self, clave: Hashable, calcular: Callable[[], T]) -> T:
+        """``calcular()``, recordado hasta la próxima escritura (la misma caché que las vistas).
+
+        Para lecturas que se repiten igual entre escrituras y cuestan una consulta cada vez (p. ej. los
+        parámetros de una regla de equivalencia, leídos en cada decisión). Un error no se recuerda. El
+        valor debe ser inmutable: se comparte entre quienes lo pidan.
+        """
+        self._caducar_cache()
+        if clave in self._cache.datos:
+            return self._cache.datos[clave]  # type: ignore[return-value]
+        valor = calcular()
+        self._cache.datos[clave] = valor
+        return valor
+
+    def _caducar_cache(self) -> None:
+        """Gancho: un backend que comparte el almacén con otros procesos vacía aquí la caché vieja."""
+        return None
 
     def grafo(self, nombre: URIRef) -> Graph:
         """Contenido de un grafo con nombre como ``rdflib.Graph``."""
@@ -462,7 +484,7 @@ def validar_iri(iri: str) -> None:
     if not iri or _IRI_PROHIBIDO.search(iri):
         raise EntradaInvalida(
             f"IRI inválido: {iri!r}",
-            detalle="Un IRI no puede contener espacios, caracteres de control ni <>\"{}|^`\\.",
+            detalle='Un IRI no puede contener espacios, caracteres de control ni <>"{}|^`\\.',
         )
 
 

@@ -504,17 +504,20 @@ class AlmacenRemoto(Almacen):
 
     # --- vista -------------------------------------------------------------------------------------------
     def grafos_de(self, vista):  # type: ignore[override]
-        if time.monotonic() - self._momento_vista > self._vigencia_vista:
-            self.invalidar_vista()
+        self._caducar_cache()
         return super().grafos_de(vista)
 
-    def _calcular_vistas(self):  # type: ignore[override]
-        self._momento_vista = time.monotonic()
-        return super()._calcular_vistas()
+    def _caducar_cache(self) -> None:
+        # Otros procesos pueden escribir en el mismo servidor: la caché de vistas y de ``recordar`` dura
+        # como mucho ``vigencia_vista`` segundos.
+        if time.monotonic() - self._momento_vista > self._vigencia_vista:
+            self.invalidar_vista()
 
     def invalidar_vista(self) -> None:
         super().invalidar_vista()
         self._todos_grafos = None
+        # Todo lo que haya en la caché a partir de ahora se calculó después de este momento.
+        self._momento_vista = time.monotonic()
 
     def _lista_grafos(self) -> tuple[str, ...]:
         """Todos los grafos con nombre (para «todos» en servidores que exigen la lista explícita)."""
