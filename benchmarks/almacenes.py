@@ -36,6 +36,7 @@ if str(RAIZ) not in sys.path:
 
 from rdflib import Literal, URIRef  # noqa: E402
 
+from benchmarks._tabla import tabla_backends  # noqa: E402
 from benchmarks.generador import Escala, escribir_nquads  # noqa: E402
 from registro.almacen.base import Almacen, ResultadoConsulta, Vista  # noqa: E402
 from registro.almacen.oxigraph import AlmacenOxigraph  # noqa: E402
@@ -96,7 +97,8 @@ def _filas(res: ResultadoConsulta) -> list[tuple[tuple[str, str], ...]]:
     return sorted(tuple(sorted((k, v.n3()) for k, v in f.items())) for f in res.filas)
 
 
-def _abrir(backend: str, carpeta: Path, servidores: list) -> Almacen:
+def abrir_backend(backend: str, carpeta: Path, servidores: list) -> Almacen:
+    """Almacén vacío del backend; los servidores arrancados se añaden a ``servidores`` (para detenerlos)."""
     if backend == "embebido":
         return AlmacenOxigraph(carpeta / "embebido")
     from tests.servidores import iniciar_oxigraph, iniciar_virtuoso
@@ -115,7 +117,7 @@ def medir_backend(
     backend: str, archivo: Path, tripletas: int, carpeta: Path, repeticiones: int, programa: str
 ) -> dict[str, object]:
     servidores: list = []
-    a = _abrir(backend, carpeta, servidores)
+    a = abrir_backend(backend, carpeta, servidores)
     try:
         inicio = time.perf_counter()
         a.cargar(archivo, "nquads")
@@ -188,7 +190,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _informe(resultados: dict[str, dict[str, object]], tripletas: int, grafos: int, args) -> str:
-    base = resultados.get("embebido", {})
     ahora = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     lineas = [
@@ -203,8 +204,6 @@ def _informe(resultados: dict[str, dict[str, object]], tripletas: int, grafos: i
         f"{grafos:,} grafos; consultas con `GRAPH ?g` sin vista (ver el código); mediana de "
         f"{args.repeticiones}.",
         "",
-        "| medida | " + " | ".join(resultados) + " |",
-        "|---|" + "---:|" * len(resultados),
     ]
     medidas = [
         ("carga (tripletas/s)", "carga", lambda v: f"{tripletas / v:,.0f}"),
@@ -213,23 +212,7 @@ def _informe(resultados: dict[str, dict[str, object]], tripletas: int, grafos: i
         ("cobertura de un programa (ms)", "cobertura_programa", lambda v: f"{v * 1000:,.1f}"),
         ("búsqueda por código (ms)", "busqueda", lambda v: f"{v * 1000:,.1f}"),
     ]
-    for titulo, clave, fmt in medidas:
-        celdas = []
-        for r in resultados.values():
-            v = r.get(clave)
-            if not isinstance(v, float):
-                celdas.append("—")
-                continue
-            ref = base.get(clave)
-            razon = ""
-            if isinstance(ref, float) and ref > 0:
-                # Para la carga, razón de velocidades (>1 es mejor); para consultas, de tiempos (>1 es peor).
-                razon = f" ({ref / v:.2f}×)" if clave == "carga" else f" ({v / ref:.2f}×)"
-            celdas.append(fmt(v) + razon)
-        lineas.append(f"| {titulo} | " + " | ".join(celdas) + " |")
-    lineas.append("")
-    lineas.append("Razones entre paréntesis frente al embebido: en la carga, velocidad relativa (>1 más "
-                  "rápido); en las consultas, tiempo relativo (>1 más lento).")
+    lineas += tabla_backends(resultados, medidas)
     iguales = []
     for clave in ("cobertura_total_filas", "cobertura_programa_filas", "busqueda_filas"):
         valores = [r[clave] for r in resultados.values() if clave in r]

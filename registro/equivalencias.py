@@ -549,6 +549,15 @@ def leer_certificados(
             "No se encontró el certificado " + ", ".join(faltan),
             detalle="Compruebe el código; los certificados solo se ven con acceso a los datos privados.",
         )
+    normas = sorted({str(f["norma"]) for f in res.filas if "norma" in f})
+    nuevas_de: dict[str, set[str]] = defaultdict(set)
+    if normas:
+        for f in (
+            consultas.catalogo()
+            .ejecutar(almacen, "normas-nuevas", {"normas": [URIRef(n) for n in normas]}, Vista.COMPLETA)
+            .filas
+        ):
+            nuevas_de[str(f["norma"])].add(str(f.get("normaNuevaCodigo", f["normaNueva"])))
     salida = []
     for iri in dict.fromkeys(iris):
         filas = por_cert[iri]
@@ -556,7 +565,7 @@ def leer_certificados(
         hasta = _fecha(f0.get("vigenteHasta"))
         version_cert = str(f0.get("versionCertificada", ""))
         version_norma = str(f0.get("normaVersion", ""))
-        nuevas = {str(f.get("normaNuevaCodigo", f["normaNueva"])) for f in filas if "normaNueva" in f}
+        nuevas = {n for f in filas if "norma" in f for n in nuevas_de.get(str(f["norma"]), ())}
         if version_cert and version_norma and version_cert != version_norma:
             nuevas.add(f"{f0.get('normaCodigo', _corto(str(f0.get('norma', ''))))} versión {version_norma}")
         salida.append(

@@ -101,15 +101,13 @@ def _es_reg(nodo: Node) -> bool:
 
 
 def _corto(nodo: Node) -> str:
-    return "reg:" + str(nodo)[len(str(REG)):] if _es_reg(nodo) else str(nodo)
+    return "reg:" + str(nodo)[len(str(REG)) :] if _es_reg(nodo) else str(nodo)
 
 
 @cache
 def _declarados() -> frozenset[URIRef]:
     g = _ontologia()
-    return frozenset(
-        s for tipo in TIPOS_DECLARACION for s in g.subjects(RDF.type, tipo) if _es_reg(s)
-    )
+    return frozenset(s for tipo in TIPOS_DECLARACION for s in g.subjects(RDF.type, tipo) if _es_reg(s))
 
 
 def _declarados_de_tipo(*tipos: URIRef) -> set[URIRef]:
@@ -278,6 +276,28 @@ def test_jerarquia_de_clases(clase: str, superclase: URIRef) -> None:
     assert (REG[clase], RDFS.subClassOf, superclase) in g, f"falta reg:{clase} ⊑ {g.qname(superclase)}"
 
 
+_PROFUNDIDAD_MAXIMA = 3
+"""Las consultas del catálogo recorren subclases con tres saltos explícitos (``web-listado-normas``,
+``api-instituciones``…), no con ``rdfs:subClassOf*``, que Virtuoso 7.2 evalúa mal unido a otros patrones."""
+
+
+def _profundidad(g: Graph, clase: URIRef, camino: tuple[URIRef, ...] = ()) -> int:
+    subclases = [s for s in g.subjects(RDFS.subClassOf, clase) if isinstance(s, URIRef) and s not in camino]
+    return 1 + max((_profundidad(g, s, (*camino, clase)) for s in subclases), default=-1)
+
+
+@pytest.mark.parametrize(
+    "raiz",
+    ["NormaCompetencia", "Institucion", "ProgramaEstudios", "UnidadCompetencia", "MarcoCualificaciones"],
+)
+def test_jerarquias_recorridas_por_las_consultas_caben_en_tres_niveles(raiz: str) -> None:
+    g = _copia(_ontologia(), _alineamientos())
+    assert _profundidad(g, REG[raiz]) <= _PROFUNDIDAD_MAXIMA, (
+        f"reg:{raiz} tiene subclases a más de {_PROFUNDIDAD_MAXIMA} niveles: añada un salto a las consultas "
+        "que la recorren (grep «rdfs:subClassOf/rdfs:subClassOf/rdfs:subClassOf» en consultas_sparql/)"
+    )
+
+
 def test_marco_es_subpropiedad_de_skos_inscheme() -> None:
     assert (REG.marco, RDFS.subPropertyOf, SKOS.inScheme) in _ontologia()
 
@@ -350,7 +370,7 @@ def test_terminos_de_la_ontologia_documentados_en_modelo_md() -> None:
         pytest.skip("docs/modelo.md no está disponible")
     texto = MODELO_MD.read_text(encoding="utf-8")
     citados = set(re.findall(r"`(?:reg:)?(\w+)`", texto)) | set(re.findall(r"reg:(\w+)", texto))
-    faltan = sorted(_corto(t) for t in _declarados() if str(t)[len(str(REG)):] not in citados)
+    faltan = sorted(_corto(t) for t in _declarados() if str(t)[len(str(REG)) :] not in citados)
     assert not faltan, "Términos sin documentar en docs/modelo.md / undocumented terms: " + ", ".join(faltan)
 
 
@@ -397,7 +417,7 @@ def _problemas_cierre(g: Graph) -> list[str]:
     for grupo in g.subjects(RDF.type, OWL.AllDisjointClasses):
         for lista in g.objects(grupo, OWL.members):
             miembros = list(g.items(lista))
-            pares |= {(a, b) for i, a in enumerate(miembros) for b in miembros[i + 1:]}
+            pares |= {(a, b) for i, a in enumerate(miembros) for b in miembros[i + 1 :]}
     for c1, c2 in pares:
         comunes = set(g.subjects(RDF.type, c1)) & set(g.subjects(RDF.type, c2))
         problemas |= {f"{x.n3()} es a la vez {_corto(c1)} y {_corto(c2)} (disjuntas)" for x in comunes}

@@ -5,23 +5,20 @@ Python) sustituye a ``convalidacion-por-unidad``, ``equivalencia-por-estandar`` 
 ``cobertura-por-estandar`` (minutos a escala nacional). Aquí se calculan ``resumen_programa`` y
 ``resumen_global`` por las dos vías —piloto y escenarios pequeños de ``tests/datos/equivalencias``— y
 se comparan enteros: pares programa × norma, regla, unidades de decisión, convalidables, porcentaje y
-cobertura exactos (``Fraction``). Corre en cada backend elegido (``--backends``). Virtuoso 7.2 no compila
-las consultas de referencia («Weird '|' ppath»): en un servidor, la referencia se calcula en un Oxigraph
-embebido con los mismos datos (la vía rápida sí corre en el servidor).
+cobertura exactos (``Fraction``). Corre en cada backend elegido (``--backends``), con las dos vías en el
+mismo almacén (hasta que se reescribieron, las consultas de referencia no compilaban en Virtuoso 7.2 y la
+referencia se calculaba en un Oxigraph embebido).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
-from registro import arranque
 from registro import equivalencias as eq
 from registro.almacen.base import Almacen
-from registro.almacen.oxigraph import AlmacenOxigraph
 from registro.errores import ErrorRegistro
-from tests.conftest import _publicador
 from tests.equivalencias.conftest import cargar_escenario
 
 Resultado = object
@@ -31,9 +28,8 @@ def _por_las_dos_vias(
     monkeypatch: pytest.MonkeyPatch,
     calcular: Callable[[Almacen], tuple[eq.FilaResumen, ...]],
     almacen: Almacen,
-    referencia_en: Almacen | None = None,
 ) -> tuple[Resultado, Resultado]:
-    """(vía rápida en ``almacen``, referencia en ``referencia_en`` o en el mismo); o el error de cada una."""
+    """(vía rápida, vía de referencia) en ``almacen``; o el error de cada una."""
 
     def una(a: Almacen) -> Resultado:
         try:
@@ -46,39 +42,21 @@ def _por_las_dos_vias(
     rapida = una(almacen)
     with monkeypatch.context() as m:
         m.setattr(eq, "_resumen_por_reglas", eq._resumen_sparql)
-        referencia = una(referencia_en or almacen)
+        referencia = una(almacen)
     return rapida, referencia
 
 
-@pytest.fixture(scope="module")
-def piloto_embebido() -> Iterator[Almacen]:
-    """El piloto en Oxigraph embebido (referencia para los servidores), cargado como ``almacen_piloto``."""
-    a = AlmacenOxigraph(None)
-    arranque.iniciar(a, publicador=_publicador())
-    yield a
-    a.cerrar()
-
-
-def _referencia(backend: str, embebido: Almacen) -> Almacen | None:
-    return None if backend == "embebido" else embebido
-
-
 @pytest.mark.parametrize("programa", ["PE-TEL-01", "CT-INST-01", "CFT-TEL-2025"])
-def test_resumen_programa_del_piloto(monkeypatch, backend, almacen_piloto, piloto_embebido, programa):
+def test_resumen_programa_del_piloto(monkeypatch, almacen_piloto, programa):
     rapida, referencia = _por_las_dos_vias(
-        monkeypatch,
-        lambda a: eq.resumen_programa(a, programa),
-        almacen_piloto,
-        _referencia(backend, piloto_embebido),
+        monkeypatch, lambda a: eq.resumen_programa(a, programa), almacen_piloto
     )
     assert rapida == referencia
     assert isinstance(rapida, list) and rapida
 
 
-def test_resumen_global_del_piloto(monkeypatch, backend, almacen_piloto, piloto_embebido):
-    rapida, referencia = _por_las_dos_vias(
-        monkeypatch, eq.resumen_global, almacen_piloto, _referencia(backend, piloto_embebido)
-    )
+def test_resumen_global_del_piloto(monkeypatch, almacen_piloto):
+    rapida, referencia = _por_las_dos_vias(monkeypatch, eq.resumen_global, almacen_piloto)
     assert rapida == referencia
     assert isinstance(rapida, list) and len(rapida) > 1
 
@@ -98,25 +76,16 @@ _ESCENARIOS = [
 
 @pytest.mark.parametrize(("escenario", "programas"), _ESCENARIOS, ids=[e for e, _ in _ESCENARIOS])
 def test_escenarios_iguales_por_las_dos_vias(
-    monkeypatch, backend, almacen_memoria: Almacen, escenario: str, programas: list[tuple[str, str | None]]
+    monkeypatch, almacen_memoria: Almacen, escenario: str, programas: list[tuple[str, str | None]]
 ):
     cargar_escenario(almacen_memoria, escenario)
-    embebido = AlmacenOxigraph(None)
-    try:
-        cargar_escenario(embebido, escenario)
-        ref = _referencia(backend, embebido)
-        rapida, referencia = _por_las_dos_vias(monkeypatch, eq.resumen_global, almacen_memoria, ref)
-        assert rapida == referencia
-        for programa, regla in programas:
-            rapida, referencia = _por_las_dos_vias(
-                monkeypatch,
-                lambda a, p=programa, r=regla: eq.resumen_programa(a, p, r),
-                almacen_memoria,
-                ref,
-            )
-            assert rapida == referencia, (programa, regla)
-    finally:
-        embebido.cerrar()
+    rapida, referencia = _por_las_dos_vias(monkeypatch, eq.resumen_global, almacen_memoria)
+    assert rapida == referencia
+    for programa, regla in programas:
+        rapida, referencia = _por_las_dos_vias(
+            monkeypatch, lambda a, p=programa, r=regla: eq.resumen_programa(a, p, r), almacen_memoria
+        )
+        assert rapida == referencia, (programa, regla)
 
 
 def test_bordes_no_son_triviales(almacen_memoria: Almacen):
