@@ -2055,9 +2055,14 @@ def _etiquetas(almacen: Almacen, recursos: Iterable[str], *, codigos: bool = Fal
 
 
 def _versiones_usadas(almacen: Almacen, recursos: Iterable[str]) -> tuple[str, ...]:
+    """Versiones vigentes de envío de las que depende la decisión (para PROV y para marcarla desactualizada).
+
+    Sin conjunto de datos (``Vista.TODO``): la consulta lo nombra todo con ``GRAPH`` y filtra por
+    ``grafo:registro``; con una vista, un almacén remoto tendría que enviar la lista de todas las versiones.
+    """
     lista = [URIRef(r) for r in dict.fromkeys(recursos) if r]
     res = consultas.catalogo().ejecutar(
-        almacen, "convalidacion-versiones", {"recursos": lista}, Vista.COMPLETA
+        almacen, "convalidacion-versiones", {"recursos": lista}, Vista.TODO
     )
     return tuple(sorted({str(f["grafo"]) for f in res.filas}))
 
