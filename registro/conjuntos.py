@@ -36,7 +36,9 @@ class Conjunto:
 def conjunto_de(almacen: Almacen, recurso: str) -> Conjunto:
     """El conjunto (institución, clave) cuya versión vigente describe ``recurso``."""
     res = consultas.catalogo().ejecutar(
-        almacen, "grafos-de-recursos", {"recursos": [URIRef(recurso)]}, Vista.COMPLETA
+        # Sin conjunto de datos (todo va en GRAPH y la vigencia la dice grafo:registro): con una vista, un
+        # almacén remoto enviaría todas las versiones como «named-graph-uri» (Virtuoso admite ~2.000).
+        almacen, "grafos-de-recursos", {"recursos": [URIRef(recurso)]}, Vista.TODO
     )
     grafos = {str(f["grafo"]) for f in res.filas if str(f["recurso"]) == recurso}
     candidatos = [v for v in versiones.versiones(almacen) if v.vigente and v.grafo in grafos]

@@ -363,7 +363,8 @@ class VersionVista:
 def versiones_de(almacen: Almacen, iri: str) -> list[VersionVista]:
     """Versiones de envío (públicas) que describen el recurso, de la más nueva a la más vieja."""
     salida = []
-    for f in _filas(almacen, "web-versiones-recurso", {"recurso": URIRef(iri)}):
+    # Sin conjunto de datos: la consulta filtra ella misma las versiones no públicas (ver su cabecera).
+    for f in _filas(almacen, "web-versiones-recurso", {"recurso": URIRef(iri)}, Vista.TODO):
         salida.append(
             VersionVista(
                 numero=_n(f, "numero") or 0,
