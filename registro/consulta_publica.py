@@ -804,7 +804,11 @@ class EjecutorRemoto(EjecutorSparql):
         return super().consultar(peticion)
 
     def _ejecutar_mensaje(self, mensaje: dict) -> RespuestaSparql:
-        from registro.almacen._sparql import quitar_conjunto_datos, usa_grafos_con_nombre
+        from registro.almacen._sparql import (
+            grafos_con_nombre_constantes,
+            quitar_conjunto_datos,
+            usa_grafos_con_nombre,
+        )
 
         vista = self.almacen.grafos_de(Vista.PUBLICA)
         assert vista is not None
@@ -830,6 +834,10 @@ class EjecutorRemoto(EjecutorSparql):
             # Sin ``GRAPH`` (el analizador estricto no deja esconderlo) los grafos con nombre no se
             # alcanzan; enviar su lista (miles de versiones) hacía que Virtuoso estimase horas para
             # consultas de milisegundos y las rechazase («estimated execution time … exceeds the limit»).
+            # Con solo ``GRAPH <iri>`` constantes, basta la parte de la lista que la consulta nombra.
+            constantes = grafos_con_nombre_constantes(texto)
+            if constantes is not None:
+                con_nombre = [g for g in con_nombre if g in constantes]
             datos["named-graph-uri"] = list(con_nombre) or [GRAFO_REMOTO_VACIO]
         virtuoso = self._remoto.perfil.nombre == "virtuoso"
         if virtuoso:

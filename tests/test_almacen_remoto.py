@@ -33,11 +33,15 @@ EX = "https://w3id.org/registro/id/inst/prueba/"
 def test_disposicion_de_urls_por_servidor() -> None:
     ox = puntos_desde_url("http://127.0.0.1:7878")
     assert (ox.consulta, ox.actualizacion, ox.grafos) == (
-        "http://127.0.0.1:7878/query", "http://127.0.0.1:7878/update", "http://127.0.0.1:7878/store"
+        "http://127.0.0.1:7878/query",
+        "http://127.0.0.1:7878/update",
+        "http://127.0.0.1:7878/store",
     )
     vt = puntos_desde_url("https://datos.example/sparql-auth")
     assert vt.actualizacion == vt.consulta and vt.grafos == "https://datos.example/sparql-graph-crud-auth"
-    fuseki = puntos_desde_url("http://h:3030/registro/query", url_almacen_grafos="http://h:3030/registro/data")
+    fuseki = puntos_desde_url(
+        "http://h:3030/registro/query", url_almacen_grafos="http://h:3030/registro/data"
+    )
     assert fuseki.actualizacion == "http://h:3030/registro/update"
     assert fuseki.grafos == "http://h:3030/registro/data"
     otro = puntos_desde_url(
@@ -113,14 +117,24 @@ def _json(vars_: list[str], filas: list[dict]) -> httpx.Response:
         (httpx.Response(400, text="Parse error: unexpected token"), ErrorConsulta, "error de sintaxis"),
         (httpx.Response(401, text="no"), ErrorAlmacen, "credenciales"),
         (httpx.Response(404, text="no"), ErrorAlmacen, "no existe"),
-        (httpx.Response(500, text="Virtuoso 37000 Error SP031: SPARQL compiler\n\nSPARQL query:\nSELECT …"),
-         ErrorConsulta, "error de sintaxis"),
+        (
+            httpx.Response(
+                500, text="Virtuoso 37000 Error SP031: SPARQL compiler\n\nSPARQL query:\nSELECT …"
+            ),
+            ErrorConsulta,
+            "error de sintaxis",
+        ),
         (httpx.Response(500, text="fallo interno"), ErrorConsulta, "falló al ejecutarse"),
         (httpx.Response(503, text="timeout"), TiempoAgotado, "abandonó"),
-        (httpx.Response(
-            200, json={"head": {"vars": ["s"]}, "results": {"bindings": []}},
-            headers={"content-type": "application/sparql-results+json", "X-SPARQL-MaxRows": "10000"},
-        ), ErrorAlmacen, "truncó"),
+        (
+            httpx.Response(
+                200,
+                json={"head": {"vars": ["s"]}, "results": {"bindings": []}},
+                headers={"content-type": "application/sparql-results+json", "X-SPARQL-MaxRows": "10000"},
+            ),
+            ErrorAlmacen,
+            "truncó",
+        ),
     ],
 )
 def test_errores_del_servidor_en_espanol(respuesta: httpx.Response, error: type, texto: str) -> None:
@@ -191,6 +205,33 @@ def test_la_vista_se_envia_por_post_y_sin_from() -> None:
     recibido.clear()
     a._ejecutar("SELECT ?n WHERE { ?n ?p ?o }", None, VistaGrafos((), None))
     assert recibido["default-graph-uri"] == [GRAFO_VACIO] and "named-graph-uri" not in recibido
+
+
+def test_solo_se_envian_los_grafos_con_nombre_que_la_consulta_nombra() -> None:
+    """Con solo ``GRAPH <iri>`` constantes, la lista de la vista se reduce a esos (Virtuoso no admite más
+    de ~2.000 ``named-graph-uri``); nunca se amplía: un grafo nombrado fuera de la vista no se envía."""
+    recibido: dict[str, list[str]] = {}
+
+    def manejador(r: httpx.Request) -> httpx.Response:
+        from urllib.parse import parse_qs
+
+        recibido.clear()
+        recibido.update(parse_qs(r.content.decode()))
+        return _json(["n"], [])
+
+    a = _remoto(manejador)
+    vista = VistaGrafos((URIRef(f"{GRAFO}a"),), tuple(URIRef(f"{GRAFO}v{i}") for i in range(5000)))
+    a._ejecutar(
+        f"SELECT ?n WHERE {{ GRAPH <{GRAFO}v7> {{ ?n ?p ?o }} GRAPH <{GRAFO}privado> {{}} }}", None, vista
+    )
+    assert recibido["named-graph-uri"] == [f"{GRAFO}v7"]
+    a._ejecutar(f"SELECT ?n WHERE {{ GRAPH <{GRAFO}privado> {{ ?n ?p ?o }} }}", None, vista)
+    assert recibido["named-graph-uri"] == [GRAFO_VACIO]
+    a._ejecutar("SELECT ?n WHERE { GRAPH ?g { ?n ?p ?o } }", None, vista)
+    assert len(recibido["named-graph-uri"]) == 5000
+    # Vista completa («todos los grafos con nombre»): los constantes, sin enumerar el almacén.
+    a._ejecutar(f"SELECT ?n WHERE {{ GRAPH <{GRAFO}registro> {{ ?n ?p ?o }} }}", None, VistaGrafos((), None))
+    assert recibido["named-graph-uri"] == [f"{GRAFO}registro"]
 
 
 # --- carga reanudable contra los servidores reales ------------------------------------------------------

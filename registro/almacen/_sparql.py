@@ -94,6 +94,27 @@ def usa_grafos_con_nombre(sparql: str) -> bool:
     return any(t.es("GRAPH") for t in tokenizar(sparql))
 
 
+def grafos_con_nombre_constantes(sparql: str) -> frozenset[str] | None:
+    """IRIs de los ``GRAPH <iri>`` de la consulta, o ``None`` si algún ``GRAPH`` lleva una variable (u otra
+    cosa que no sea un IRI absoluto escrito entre ``<>``: un nombre con prefijo, un IRI relativo…).
+
+    Por qué: un almacén remoto recibe los grafos con nombre de la vista como ``named-graph-uri``, y con
+    miles de versiones la lista no cabe (Virtuoso admite ~2.000). Si la consulta solo nombra grafos
+    constantes, basta enviar los de la vista que nombra: las respuestas no cambian y la vista nunca se
+    amplía (se intersecan).
+    """
+    tokens = [t for t in tokenizar(sparql) if t.significativo]
+    salida: set[str] = set()
+    for pos, t in enumerate(tokens):
+        if not t.es("GRAPH"):
+            continue
+        siguiente = tokens[pos + 1] if pos + 1 < len(tokens) else None
+        if siguiente is None or siguiente.tipo != "iri" or ":" not in siguiente.texto[1:-1]:
+            return None
+        salida.add(siguiente.texto[1:-1])
+    return frozenset(salida)
+
+
 def forma_consulta(sparql: str) -> str:
     """``SELECT``, ``ASK``, ``CONSTRUCT`` o ``DESCRIBE`` (la primera palabra clave tras el prólogo)."""
     for t in tokenizar(sparql):

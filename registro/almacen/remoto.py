@@ -45,6 +45,7 @@ from rdflib.term import Node
 from registro.almacen._sparql import (
     decimales_explicitos,
     forma_consulta,
+    grafos_con_nombre_constantes,
     grafos_escritos,
     quitar_conjunto_datos,
     usa_grafos_con_nombre,
@@ -345,6 +346,14 @@ class _Copia:
 
 
 # --- el almacén ---------------------------------------------------------------------------------
+def _grafos_nombrados(texto: str) -> bool | frozenset[str]:
+    """``False`` sin ``GRAPH``; sus IRIs si todos los ``GRAPH`` son constantes; si no, ``True``."""
+    if not usa_grafos_con_nombre(texto):
+        return False
+    constantes = grafos_con_nombre_constantes(texto)
+    return True if constantes is None else constantes
+
+
 class AlmacenRemoto(Almacen):
     """Almacén en un servidor SPARQL 1.1 remoto (consulta, actualización y Graph Store Protocol)."""
 
@@ -546,10 +555,11 @@ class AlmacenRemoto(Almacen):
         return grafo.startswith(self.perfil.grafos_internos) if self.perfil.grafos_internos else False
 
     def _conjunto_datos(
-        self, grafos: VistaGrafos | None, con_nombre: bool = True
+        self, grafos: VistaGrafos | None, con_nombre: bool | frozenset[str] = True
     ) -> dict[str, list[str]]:
         """Parámetros del protocolo para la vista. ``con_nombre=False`` (la consulta no usa ``GRAPH``)
-        omite la lista de grafos con nombre, que con miles de versiones pesa megabytes."""
+        omite la lista de grafos con nombre, que con miles de versiones pesa megabytes; un conjunto (los
+        ``GRAPH <iri>`` constantes de la consulta) la reduce a los de la vista que la consulta nombra."""
         if grafos is None:
             # «El almacén tal cual» (Vista.TODO: administración y metadatos, nunca público). En
             # Virtuoso su grafo por defecto es la unión de todos, no el grafo por defecto vacío del
@@ -560,7 +570,14 @@ class AlmacenRemoto(Almacen):
         # no ve ninguno (como dice el protocolo) y Virtuoso ve todos con ``GRAPH ?g`` pero ninguno con
         # ``GRAPH <iri>``.
         datos = {"default-graph-uri": [str(g) for g in grafos.por_defecto] or [GRAFO_VACIO]}
-        if con_nombre:
+        if isinstance(con_nombre, frozenset):
+            permitidos = (
+                sorted(con_nombre)
+                if grafos.con_nombre is None
+                else [str(g) for g in grafos.con_nombre if str(g) in con_nombre]
+            )
+            datos["named-graph-uri"] = permitidos or [GRAFO_VACIO]
+        elif con_nombre:
             nombrados = grafos.con_nombre if grafos.con_nombre is not None else self._lista_grafos()
             datos["named-graph-uri"] = [str(g) for g in nombrados] or [GRAFO_VACIO]
         return datos
@@ -569,7 +586,7 @@ class AlmacenRemoto(Almacen):
     def _preparar(self, sparql: str, grafos: VistaGrafos | None) -> tuple[str, dict[str, object]]:
         texto = quitar_conjunto_datos(sparql) if grafos is not None else sparql
         datos: dict[str, object] = {
-            "query": texto, **self._conjunto_datos(grafos, usa_grafos_con_nombre(texto))
+            "query": texto, **self._conjunto_datos(grafos, _grafos_nombrados(texto))
         }
         return texto, datos
 
