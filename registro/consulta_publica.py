@@ -804,11 +804,7 @@ class EjecutorRemoto(EjecutorSparql):
         return super().consultar(peticion)
 
     def _ejecutar_mensaje(self, mensaje: dict) -> RespuestaSparql:
-        from registro.almacen._sparql import (
-            grafos_con_nombre_constantes,
-            quitar_conjunto_datos,
-            usa_grafos_con_nombre,
-        )
+        from registro.almacen._sparql import grafos_con_nombre_usados, quitar_conjunto_datos
 
         vista = self.almacen.grafos_de(Vista.PUBLICA)
         assert vista is not None
@@ -830,14 +826,14 @@ class EjecutorRemoto(EjecutorSparql):
             # Una lista vacía no vale: sin parámetro, el servidor usaría su conjunto de datos entero.
             "default-graph-uri": list(defecto) or [GRAFO_REMOTO_VACIO],
         }
-        if usa_grafos_con_nombre(texto):
+        usados = grafos_con_nombre_usados(texto)
+        if usados:
             # Sin ``GRAPH`` (el analizador estricto no deja esconderlo) los grafos con nombre no se
             # alcanzan; enviar su lista (miles de versiones) hacía que Virtuoso estimase horas para
             # consultas de milisegundos y las rechazase («estimated execution time … exceeds the limit»).
             # Con solo ``GRAPH <iri>`` constantes, basta la parte de la lista que la consulta nombra.
-            constantes = grafos_con_nombre_constantes(texto)
-            if constantes is not None:
-                con_nombre = [g for g in con_nombre if g in constantes]
+            if isinstance(usados, frozenset):
+                con_nombre = [g for g in con_nombre if g in usados]
             datos["named-graph-uri"] = list(con_nombre) or [GRAFO_REMOTO_VACIO]
         virtuoso = self._remoto.perfil.nombre == "virtuoso"
         if virtuoso:

@@ -1587,26 +1587,18 @@ def _resumen_referencia(almacen: Almacen, regla_iri: str, programas: Sequence[st
     }
     pares = set(numeradores) | set(coberturas)
     codigos = _etiquetas(almacen, [*programas, *{e for _p, e in pares}], codigos=True)
-    umbral = Fraction(la_regla.umbral)
-    filas = []
-    for prog, est in pares:
-        uds = unidades.get(prog, [])
-        conv, total = _agregar_par(
-            uds, numeradores.get((prog, est), {}), umbral, la_regla.agregacion == _AGREGACION_MEDIA
+    filas = [
+        _fila_par(
+            la_regla,
+            prog,
+            est,
+            unidades.get(prog, []),
+            numeradores.get((prog, est), {}),
+            coberturas.get((prog, est)),
+            codigos,
         )
-        filas.append(
-            FilaResumen(
-                programa=prog,
-                programa_codigo=codigos.get(prog, _corto(prog)),
-                estandar=est,
-                estandar_codigo=codigos.get(est, _corto(est)),
-                regla=regla_iri,
-                unidades_decision=len(uds),
-                convalidables=conv,
-                porcentaje=total,
-                cobertura=coberturas.get((prog, est)),
-            )
-        )
+        for prog, est in pares
+    ]
     return sorted(filas, key=lambda f: (f.programa_codigo, f.estandar_codigo))
 
 
@@ -1871,7 +1863,6 @@ def _filas_resumen(
                             salida[clave] = maximo
         return salida
 
-    umbral = Fraction(la_regla.umbral)
     filas: list[FilaResumen] = []
     por_programa: list[tuple[str, list[tuple[str, Fraction, Valor]], dict, dict]] = []
     for prog in programas:
@@ -1938,24 +1929,38 @@ def _filas_resumen(
         [*programas, *{n for _p, _u, nums, cob in por_programa for n in (*nums, *cob)}],
         codigos=True,
     )
-    agregacion_media = la_regla.agregacion == _AGREGACION_MEDIA
     for prog, uds, numeradores, coberturas in por_programa:
         for est in set(numeradores) | set(coberturas):
-            conv, total = _agregar_par(uds, numeradores.get(est, {}), umbral, agregacion_media)
             filas.append(
-                FilaResumen(
-                    programa=prog,
-                    programa_codigo=codigos.get(prog, _corto(prog)),
-                    estandar=est,
-                    estandar_codigo=codigos.get(est, _corto(est)),
-                    regla=la_regla.iri,
-                    unidades_decision=len(uds),
-                    convalidables=conv,
-                    porcentaje=total,
-                    cobertura=coberturas.get(est),
-                )
+                _fila_par(la_regla, prog, est, uds, numeradores.get(est, {}), coberturas.get(est), codigos)
             )
     return sorted(filas, key=lambda f: (f.programa_codigo, f.estandar_codigo))
+
+
+def _fila_par(
+    la_regla: Regla,
+    prog: str,
+    est: str,
+    uds: Sequence[tuple[str, Fraction, Fraction | Decimal | None]],
+    nums: Mapping[str, Fraction],
+    cobertura: Fraction | None,
+    codigos: Mapping[str, str],
+) -> FilaResumen:
+    """Fila del resumen de un par programa × norma (la misma en la vía rápida y en la de referencia)."""
+    conv, total = _agregar_par(
+        uds, nums, Fraction(la_regla.umbral), la_regla.agregacion == _AGREGACION_MEDIA
+    )
+    return FilaResumen(
+        programa=prog,
+        programa_codigo=codigos.get(prog, _corto(prog)),
+        estandar=est,
+        estandar_codigo=codigos.get(est, _corto(est)),
+        regla=la_regla.iri,
+        unidades_decision=len(uds),
+        convalidables=conv,
+        porcentaje=total,
+        cobertura=cobertura,
+    )
 
 
 def _agregar_par(

@@ -94,25 +94,28 @@ def usa_grafos_con_nombre(sparql: str) -> bool:
     return any(t.es("GRAPH") for t in tokenizar(sparql))
 
 
-def grafos_con_nombre_constantes(sparql: str) -> frozenset[str] | None:
-    """IRIs de los ``GRAPH <iri>`` de la consulta, o ``None`` si algún ``GRAPH`` lleva una variable (u otra
-    cosa que no sea un IRI absoluto escrito entre ``<>``: un nombre con prefijo, un IRI relativo…).
+def grafos_con_nombre_usados(sparql: str) -> bool | frozenset[str]:
+    """Qué grafos con nombre puede alcanzar la consulta: ``False`` si no tiene ``GRAPH``; los IRIs si
+    todos sus ``GRAPH`` llevan un IRI absoluto entre ``<>``; ``True`` si alguno lleva otra cosa (una
+    variable, un nombre con prefijo, un IRI relativo…) y hacen falta todos los de la vista.
 
     Por qué: un almacén remoto recibe los grafos con nombre de la vista como ``named-graph-uri``, y con
-    miles de versiones la lista no cabe (Virtuoso admite ~2.000). Si la consulta solo nombra grafos
-    constantes, basta enviar los de la vista que nombra: las respuestas no cambian y la vista nunca se
-    amplía (se intersecan).
+    miles de versiones la lista no cabe (Virtuoso admite ~2.000). Sin ``GRAPH`` no hace falta ninguno, y
+    con solo grafos constantes basta enviar los de la vista que la consulta nombra: las respuestas no
+    cambian y la vista nunca se amplía (se intersecan). Un solo recorrido de los tokens.
     """
     tokens = [t for t in tokenizar(sparql) if t.significativo]
-    salida: set[str] = set()
+    constantes: set[str] = set()
+    hay_graph = False
     for pos, t in enumerate(tokens):
         if not t.es("GRAPH"):
             continue
+        hay_graph = True
         siguiente = tokens[pos + 1] if pos + 1 < len(tokens) else None
         if siguiente is None or siguiente.tipo != "iri" or ":" not in siguiente.texto[1:-1]:
-            return None
-        salida.add(siguiente.texto[1:-1])
-    return frozenset(salida)
+            return True
+        constantes.add(siguiente.texto[1:-1])
+    return frozenset(constantes) if hay_graph else False
 
 
 def forma_consulta(sparql: str) -> str:

@@ -45,10 +45,9 @@ from rdflib.term import Node
 from registro.almacen._sparql import (
     decimales_explicitos,
     forma_consulta,
-    grafos_con_nombre_constantes,
+    grafos_con_nombre_usados,
     grafos_escritos,
     quitar_conjunto_datos,
-    usa_grafos_con_nombre,
 )
 from registro.almacen.base import (
     Almacen,
@@ -346,14 +345,6 @@ class _Copia:
 
 
 # --- el almacén ---------------------------------------------------------------------------------
-def _grafos_nombrados(texto: str) -> bool | frozenset[str]:
-    """``False`` sin ``GRAPH``; sus IRIs si todos los ``GRAPH`` son constantes; si no, ``True``."""
-    if not usa_grafos_con_nombre(texto):
-        return False
-    constantes = grafos_con_nombre_constantes(texto)
-    return True if constantes is None else constantes
-
-
 class AlmacenRemoto(Almacen):
     """Almacén en un servidor SPARQL 1.1 remoto (consulta, actualización y Graph Store Protocol)."""
 
@@ -586,7 +577,7 @@ class AlmacenRemoto(Almacen):
     def _preparar(self, sparql: str, grafos: VistaGrafos | None) -> tuple[str, dict[str, object]]:
         texto = quitar_conjunto_datos(sparql) if grafos is not None else sparql
         datos: dict[str, object] = {
-            "query": texto, **self._conjunto_datos(grafos, _grafos_nombrados(texto))
+            "query": texto, **self._conjunto_datos(grafos, grafos_con_nombre_usados(texto))
         }
         return texto, datos
 

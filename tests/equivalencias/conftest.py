@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph, URIRef
 
-from registro import versiones
+from registro import arranque, versiones
 from registro.almacen.base import Almacen
 from registro.almacen.oxigraph import AlmacenOxigraph
 from registro.vocabulario import (
@@ -78,3 +78,12 @@ def escenario(almacen: Almacen) -> Callable[..., Almacen]:
         return almacen
 
     return cargar
+
+
+@pytest.fixture(scope="module")
+def piloto() -> Iterator[Almacen]:
+    """El piloto en un Oxigraph embebido en memoria (solo lectura), uno por módulo de pruebas."""
+    a = AlmacenOxigraph(None)
+    arranque.iniciar(a)
+    yield a
+    a.cerrar()

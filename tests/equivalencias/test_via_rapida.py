@@ -10,7 +10,6 @@ avisos, etiquetas y versiones usadas.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 
@@ -45,14 +44,6 @@ def _por_las_dos_vias(
         m.setattr(eq, "_filas_indicadores", eq._filas_sparql)
         referencia = decidir()
     return rapida, referencia
-
-
-@pytest.fixture(scope="module")
-def piloto() -> Iterator[Almacen]:
-    a = AlmacenOxigraph(None)
-    arranque.iniciar(a)
-    yield a
-    a.cerrar()
 
 
 @pytest.mark.parametrize(

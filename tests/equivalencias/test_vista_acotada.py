@@ -9,14 +9,13 @@ las etiquetas por aristas coinciden con ``etiquetas.rq`` y que la caché se renu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from registro import arranque, consultas
+from registro import consultas
 from registro import equivalencias as eq
 from registro.almacen.base import Almacen, Vista, VistaAcotada
 from registro.almacen.oxigraph import AlmacenOxigraph
@@ -25,14 +24,6 @@ from registro.vocabulario import GRAFO_CERTIFICADOS, GRAFO_REFERENCIA, REG
 from tests.equivalencias.conftest import cargar_escenario
 
 HOY = date(2026, 11, 1)
-
-
-@pytest.fixture(scope="module")
-def piloto() -> Iterator[Almacen]:
-    a = AlmacenOxigraph(None)
-    arranque.iniciar(a)
-    yield a
-    a.cerrar()
 
 
 def _con_y_sin_acotar(
