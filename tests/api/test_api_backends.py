@@ -9,6 +9,7 @@ Elección de backends: ``pytest --backends embebido,oxigraph,virtuoso`` (ver ``t
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -258,16 +259,25 @@ PESADA_CORTA = (
 
 
 def test_tiempo_maximo_503(almacen_piloto: Almacen, backend):
-    app = crear_app(configuracion(tiempo_maximo_consulta=0.3), almacen=almacen_piloto)
+    # Virtuoso compila cada consulta (~0,1 s en la máquina de CI cargada): con 0,3 s, la consulta de
+    # control que sigue al 503 también lo agotaba a veces (regresión en CI).
+    tiempo = 1.0 if backend == "virtuoso" else 0.3
+    app = crear_app(configuracion(tiempo_maximo_consulta=tiempo), almacen=almacen_piloto)
     with TestClient(app) as c:
         r = c.get("/sparql", params={"query": PESADA_CORTA if backend == "oxigraph" else PESADA})
         assert r.status_code == 503, r.text[:300]
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["title"] == "Tiempo de consulta agotado"
         assert "tiempo máximo" in r.json()["detail"]
-        # El punto sigue respondiendo después.
-        r = c.get("/sparql", params={"query": CUENTA_PROGRAMAS})
-        assert r.status_code == 200 and _n(r) >= 3
+        # El punto vuelve a responder enseguida: el servidor remoto puede tardar un momento en soltar
+        # la consulta cortada, así que se reintenta unos segundos (no para siempre).
+        limite = time.monotonic() + 15
+        while True:
+            r = c.get("/sparql", params={"query": CUENTA_PROGRAMAS})
+            if r.status_code != 503 or time.monotonic() > limite:
+                break
+            time.sleep(0.5)
+        assert r.status_code == 200 and _n(r) >= 3, r.text[:300]
 
 
 def test_nodos_en_blanco(cliente_backend):
