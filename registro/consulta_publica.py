@@ -805,6 +805,7 @@ class EjecutorRemoto(EjecutorSparql):
 
     def _ejecutar_mensaje(self, mensaje: dict) -> RespuestaSparql:
         from registro.almacen._sparql import grafos_con_nombre_usados, quitar_conjunto_datos
+        from registro.almacen.remoto import comprobar_lista_de_grafos, error_lista_de_grafos
 
         vista = self.almacen.grafos_de(Vista.PUBLICA)
         assert vista is not None
@@ -835,6 +836,7 @@ class EjecutorRemoto(EjecutorSparql):
             if isinstance(usados, frozenset):
                 con_nombre = [g for g in con_nombre if g in usados]
             datos["named-graph-uri"] = list(con_nombre) or [GRAFO_REMOTO_VACIO]
+        comprobar_lista_de_grafos(self._remoto.perfil, datos)
         virtuoso = self._remoto.perfil.nombre == "virtuoso"
         if virtuoso:
             datos["timeout"] = str(max(1, int(self.tiempo_maximo * 1000)))
@@ -851,7 +853,7 @@ class EjecutorRemoto(EjecutorSparql):
             ) as r:
                 if r.status_code >= 400:
                     r.read()
-                    raise self._error(r)
+                    raise error_lista_de_grafos(datos, r.text) or self._error(r)
                 if r.headers.get("x-sql-state", "").upper() == "S1TAT":
                     raise _agotado(self.tiempo_maximo)  # Virtuoso: resultado parcial por tiempo
                 recortado_servidor = bool(r.headers.get("x-sparql-maxrows"))
@@ -864,7 +866,7 @@ class EjecutorRemoto(EjecutorSparql):
         except httpx.TimeoutException as exc:
             raise _agotado(self.tiempo_maximo) from exc
         except httpx.TransportError as exc:
-            raise ErrorAlmacen(
+            raise error_lista_de_grafos(datos, str(exc)) or ErrorAlmacen(
                 "No se puede conectar con el servidor SPARQL", detalle=f"{type(exc).__name__}: {exc}"
             ) from exc
         except (SyntaxError, OSError) as exc:

@@ -91,6 +91,14 @@ class ConsultaProhibida(ErrorConsulta):
     titulo = "Consulta no permitida"
 
 
+class ConsultaDemasiadoAmplia(ErrorConsulta):
+    """El servidor SPARQL no acepta el conjunto de datos que la consulta necesita (p. ej. Virtuoso y una
+    lista de miles de grafos con nombre para ``GRAPH ?g``): reescribirla más acotada lo resuelve."""
+
+    codigo_http = 400
+    titulo = "Consulta demasiado amplia para el servidor SPARQL"
+
+
 class TiempoAgotado(ErrorConsulta):
     """La consulta superó el tiempo máximo permitido."""
 

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
@@ -62,6 +63,7 @@ from registro.almacen.base import (
 from registro.almacen.oxigraph import formato_rdf
 from registro.configuracion import Configuracion
 from registro.errores import (
+    ConsultaDemasiadoAmplia,
     EntradaInvalida,
     ErrorAlmacen,
     ErrorConsulta,
@@ -96,6 +98,8 @@ class Perfil:
     """Reconstruir uniones con una operación ``VALUES ?g`` por grupo (ver ``base.lotes_union``)."""
     fuentes_por_lote: int = 100
     """Grafos fuente por petición al reconstruir una unión."""
+    bytes_lista_grafos: int | None = None
+    """Tamaño máximo (codificado) de la lista ``named-graph-uri`` que el servidor admite."""
 
 
 PERFILES: dict[str, Perfil] = {
@@ -106,6 +110,7 @@ PERFILES: dict[str, Perfil] = {
         cuadruplas_en_almacen=False,
         union_por_valores=True,
         fuentes_por_lote=1000,
+        bytes_lista_grafos=95_000,  # medido: falla desde ~100 KB con IRIs cortos, ~124 KB con largos
         grafos_internos=(
             "http://www.openlinksw.com/schemas/virtrdf#",
             "http://www.w3.org/ns/ldp#",
@@ -440,6 +445,9 @@ class AlmacenRemoto(Almacen):
                 detalle="Si era una escritura, compruebe su estado: el servidor pudo terminarla igualmente.",
             ) from exc
         except httpx.TransportError as exc:
+            amplia = error_lista_de_grafos(kwargs.get("data"), str(exc))
+            if amplia is not None:
+                raise amplia from exc
             raise ErrorAlmacen(
                 f"No se puede conectar con el servidor SPARQL ({que})",
                 donde=url,
@@ -447,7 +455,7 @@ class AlmacenRemoto(Almacen):
             ) from exc
         if r.status_code < 400 or r.status_code in set(permitir):
             return r
-        raise self._error_http(r, que)
+        raise error_lista_de_grafos(kwargs.get("data"), _texto_error(r)) or self._error_http(r, que)
 
     def _error_http(self, r: httpx.Response, que: str) -> ErrorRegistro:
         detalle = _texto_error(r)
@@ -579,6 +587,7 @@ class AlmacenRemoto(Almacen):
         datos: dict[str, object] = {
             "query": texto, **self._conjunto_datos(grafos, grafos_con_nombre_usados(texto))
         }
+        comprobar_lista_de_grafos(self.perfil, datos)
         return texto, datos
 
     def _ejecutar(
@@ -1115,6 +1124,53 @@ def _resultado_json(cuerpo: bytes) -> ResultadoConsulta:
         for b in datos.get("results", {}).get("bindings", ())
     )
     return ResultadoConsulta(tipo="filas", variables=variables, filas=filas)
+
+
+_FALLOS_LISTA_DE_GRAFOS = ("receive buffer too long", "too many arguments for standard built-in")
+"""Cómo rechaza Virtuoso 7.2 una lista larga de ``named-graph-uri``: corta la conexión (a partir de
+~100–124 KB de petición según la longitud de los IRIs) o, con IRIs cortos, no compila."""
+
+
+def comprobar_lista_de_grafos(perfil: Perfil, datos: Mapping[str, object]) -> None:
+    """Rechaza, antes de enviarla, una lista de grafos con nombre que el servidor no admitiría.
+
+    Virtuoso tarda segundos en rechazarla (4–8 s medidos con el piloto, a veces más que el tiempo
+    máximo de la consulta, y entonces el usuario veía un 503 por tiempo que no explica nada).
+    """
+    grafos = datos.get("named-graph-uri")
+    if perfil.bytes_lista_grafos is None or not isinstance(grafos, list) or len(grafos) < 500:
+        return
+    tam = len(urlencode({"named-graph-uri": grafos}, doseq=True))
+    if tam > perfil.bytes_lista_grafos:
+        limite = perfil.bytes_lista_grafos // 1000
+        raise _demasiado_amplia(
+            len(grafos), f"la lista ocupa {tam // 1000} KB y {perfil.nombre} admite unos {limite} KB"
+        )
+
+
+def error_lista_de_grafos(datos: object, fallo: str) -> ConsultaDemasiadoAmplia | None:
+    """Traduce el rechazo de una lista de grafos con nombre demasiado larga, o ``None`` si no lo es.
+
+    El fallo llega como conexión cortada o como error de compilación, que por sí solos mandarían a
+    revisar la red o la sintaxis; la causa real es que la consulta usa ``GRAPH ?g`` y la vista tiene
+    demasiadas versiones para enumerarlas en la petición.
+    """
+    grafos = datos.get("named-graph-uri") if isinstance(datos, Mapping) else None
+    n = len(grafos) if isinstance(grafos, list) else 0
+    if n < 500 or not any(f in fallo.lower() for f in _FALLOS_LISTA_DE_GRAFOS):
+        return None
+    return _demasiado_amplia(n, f"el servidor respondió: {fallo[:_MAX_DETALLE]}")
+
+
+def _demasiado_amplia(n: int, causa: str) -> ConsultaDemasiadoAmplia:
+    return ConsultaDemasiadoAmplia(
+        f"La consulta recorre {n} grafos con nombre y el servidor SPARQL no admite una lista tan larga",
+        detalle=(
+            "Con GRAPH y una variable hay que enviar al servidor la lista de todas las versiones que la "
+            "consulta puede ver. Nombre la versión con GRAPH <IRI>, consulte el grafo por defecto (las "
+            f"versiones vigentes) o descargue una exportación en /api/exportaciones ({causa})."
+        ),
+    )
 
 
 def _texto_error(r: httpx.Response) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,7 @@ from registro import acceso
 from registro import vocabulario as voc
 from registro.almacen.base import Almacen, Vista
 from registro.api import crear_app
+from registro.errores import ConsultaDemasiadoAmplia
 from tests.api.conftest import ESTANDAR_MTPE, PROGRAMA_IEST, configuracion
 
 PREFIJOS = "PREFIX reg: <https://w3id.org/registro/ontologia#>\n"
@@ -278,6 +280,62 @@ def test_tiempo_maximo_503(almacen_piloto: Almacen, backend):
                 break
             time.sleep(0.5)
         assert r.status_code == 200 and _n(r) >= 3, r.text[:300]
+
+
+def _vista_con_miles_de_versiones(
+    almacen: Almacen, monkeypatch: pytest.MonkeyPatch
+) -> tuple[URIRef, int]:
+    """La vista pública del piloto más 3.000 versiones públicas inexistentes con IRIs de longitud real
+    (como un registro nacional); devuelve una versión verdadera de la vista y cuántas hay en total."""
+    real = almacen.grafos_de(Vista.PUBLICA)
+    assert real is not None and real.con_nombre
+    extra = tuple(
+        URIRef(f"https://w3id.org/registro/id/inst/iest-{i % 97:03d}/programa/P-{i:05d}/version/{i % 5 + 1}")
+        for i in range(3000)
+    )
+    grande = replace(real, con_nombre=tuple(real.con_nombre) + extra)
+    original = almacen.grafos_de
+    monkeypatch.setattr(almacen, "grafos_de", lambda v: grande if v is Vista.PUBLICA else original(v))
+    return sorted(real.con_nombre)[0], len(grande.con_nombre or ())
+
+
+POR_GRAFO = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def test_graph_variable_con_miles_de_versiones(almacen_piloto: Almacen, backend, monkeypatch):
+    """Regresión: en Virtuoso, ``GRAPH ?g`` sobre miles de versiones públicas cortaba la conexión
+    («Receive buffer too long») y el punto respondía «No se puede conectar con el servidor SPARQL»."""
+    if backend == "embebido":
+        pytest.skip("el embebido evalúa la instantánea en sus trabajadores: no envía listas de grafos")
+    una, total = _vista_con_miles_de_versiones(almacen_piloto, monkeypatch)
+    with TestClient(crear_app(configuracion(), almacen=almacen_piloto)) as c:
+        r = c.get("/sparql", params={"query": POR_GRAFO})
+        if backend == "virtuoso":
+            assert r.status_code == 400, r.text[:300]
+            cuerpo = r.json()
+            assert cuerpo["title"] == "Consulta demasiado amplia para el servidor SPARQL"
+            assert f"recorre {total} grafos con nombre" in cuerpo["detail"]
+            assert "admite unos 95 KB" in cuerpo["detail"]  # rechazada antes de enviarla
+            assert "GRAPH <IRI>" in cuerpo["detail"]
+        else:
+            assert r.status_code == 200, r.text[:300]
+            assert una in {URIRef(b["g"]["value"]) for b in r.json()["results"]["bindings"]}
+        # Con la versión nombrada solo se envía ese grafo: funciona en todos.
+        q = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{una}> {{ ?s ?p ?o }} }}"
+        r = c.get("/sparql", params={"query": q})
+        assert r.status_code == 200 and _n(r) > 0, r.text[:300]
+    # Lo mismo por el almacén (consultas internas): error del registro, no de red.
+    if backend == "virtuoso":
+        with pytest.raises(ConsultaDemasiadoAmplia, match=f"recorre {total} grafos con nombre"):
+            almacen_piloto.consultar(POR_GRAFO, vista=Vista.PUBLICA)
+        # Sin la comprobación previa, el rechazo del propio servidor se traduce igual.
+        sin_limite = replace(almacen_piloto.perfil, bytes_lista_grafos=None)
+        monkeypatch.setattr(type(almacen_piloto), "perfil", property(lambda _: sin_limite))
+        with pytest.raises(ConsultaDemasiadoAmplia) as exc:
+            almacen_piloto.consultar(POR_GRAFO, vista=Vista.PUBLICA)
+        assert "el servidor respondió" in (exc.value.detalle or "")
+    else:
+        assert una in {f["g"] for f in almacen_piloto.consultar(POR_GRAFO, vista=Vista.PUBLICA).filas}
 
 
 def test_nodos_en_blanco(cliente_backend):
