@@ -65,7 +65,11 @@ _RESPUESTAS = {
         "description": "Resultado de la consulta.",
         "content": {m: {} for m in (*FORMATOS_RESULTADOS, *FORMATOS_GRAFO)},
     },
-    400: {"description": "Error de sintaxis (con `linea` y `columna`) o petición mal formada."},
+    400: {
+        "description": "Error de sintaxis (con `linea` y `columna`), petición mal formada o, con un "
+        "servidor remoto como Virtuoso, `GRAPH ?g` sobre más versiones de las que el servidor admite "
+        "enumerar («Consulta demasiado amplia»)."
+    },
     403: {"description": "Actualización, LOAD o SERVICE: no permitidos."},
     406: {"description": "Ningún formato coincide con `Accept`."},
     503: {"description": "La consulta superó el tiempo máximo y se detuvo."},
