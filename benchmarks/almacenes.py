@@ -26,7 +26,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -97,28 +98,34 @@ def _filas(res: ResultadoConsulta) -> list[tuple[tuple[str, str], ...]]:
     return sorted(tuple(sorted((k, v.n3()) for k, v in f.items())) for f in res.filas)
 
 
-def abrir_backend(backend: str, carpeta: Path, servidores: list) -> Almacen:
-    """Almacén vacío del backend; los servidores arrancados se añaden a ``servidores`` (para detenerlos)."""
+@contextmanager
+def backend_abierto(backend: str, carpeta: Path) -> Iterator[Almacen]:
+    """Almacén vacío del backend; al salir se cierra y se detiene el servidor que se arrancó."""
     if backend == "embebido":
-        return AlmacenOxigraph(carpeta / "embebido")
-    from tests.servidores import iniciar_oxigraph, iniciar_virtuoso
-
-    if backend == "oxigraph":
-        srv = iniciar_oxigraph(carpeta / "oxigraph")
+        a: Almacen = AlmacenOxigraph(carpeta / "embebido")
+        srv = None
     else:
-        # ~2,7 GB de búferes (8 KiB cada uno): la guía de Virtuoso pide ~2/3 de la memoria libre
-        # para el conjunto de trabajo; 10 M tripletas ocupan ~1 GB.
-        srv = iniciar_virtuoso(carpeta / "virtuoso", buffers=340_000)
-    servidores.append(srv)
-    return AlmacenRemoto(srv.url, usuario=srv.usuario, clave=srv.clave, perfil=backend, lote_carga=200_000)
+        from tests.servidores import iniciar_oxigraph, iniciar_virtuoso
+
+        if backend == "oxigraph":
+            srv = iniciar_oxigraph(carpeta / "oxigraph")
+        else:
+            # ~2,7 GB de búferes (8 KiB cada uno): la guía de Virtuoso pide ~2/3 de la memoria libre
+            # para el conjunto de trabajo; 10 M tripletas ocupan ~1 GB.
+            srv = iniciar_virtuoso(carpeta / "virtuoso", buffers=340_000)
+        a = AlmacenRemoto(srv.url, usuario=srv.usuario, clave=srv.clave, perfil=backend, lote_carga=200_000)
+    try:
+        yield a
+    finally:
+        a.cerrar()
+        if srv is not None:
+            srv.detener()
 
 
 def medir_backend(
     backend: str, archivo: Path, tripletas: int, carpeta: Path, repeticiones: int, programa: str
 ) -> dict[str, object]:
-    servidores: list = []
-    a = abrir_backend(backend, carpeta, servidores)
-    try:
+    with backend_abierto(backend, carpeta) as a:
         inicio = time.perf_counter()
         a.cargar(archivo, "nquads")
         carga = time.perf_counter() - inicio
@@ -145,10 +152,6 @@ def medir_backend(
             salida[nombre + "_filas"] = _filas(res)  # type: ignore[arg-type]
             print(f"  {backend}: {nombre} {segundos * 1000:.1f} ms ({len(res.filas)} filas)", file=sys.stderr)
         return salida
-    finally:
-        a.cerrar()
-        for srv in servidores:
-            srv.detener()
 
 
 def main(argv: list[str] | None = None) -> int:

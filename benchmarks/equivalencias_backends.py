@@ -35,7 +35,7 @@ if str(RAIZ) not in sys.path:
     sys.path.insert(0, str(RAIZ))
 
 from benchmarks._tabla import tabla_backends  # noqa: E402
-from benchmarks.almacenes import abrir_backend  # noqa: E402
+from benchmarks.almacenes import backend_abierto  # noqa: E402
 from benchmarks.equivalencias import HOY, NACIONAL, Datos, _dividir, preparar  # noqa: E402
 from registro import arranque, versiones  # noqa: E402
 from registro import equivalencias as eq  # noqa: E402
@@ -49,9 +49,7 @@ def _firma(d: eq.Decision) -> tuple[object, ...]:
 
 
 def medir_backend(backend: str, datos: Datos, carpeta: Path, n: int) -> dict[str, object]:
-    servidores: list = []
-    a = abrir_backend(backend, carpeta, servidores)
-    try:
+    with backend_abierto(backend, carpeta) as a:
         arranque.iniciar(a, con_piloto=False)
         inicio = time.perf_counter()
         a.cargar(datos.nquads, "nquads")
@@ -85,10 +83,6 @@ def medir_backend(backend: str, datos: Datos, carpeta: Path, n: int) -> dict[str
             "firmas": firmas,
             "filas_resumen": sorted((f.estandar, f.porcentaje, f.cobertura) for f in resumen),
         }
-    finally:
-        a.cerrar()
-        for srv in servidores:
-            srv.detener()
 
 
 def main(argv: list[str] | None = None) -> int:

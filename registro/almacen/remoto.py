@@ -445,10 +445,7 @@ class AlmacenRemoto(Almacen):
                 detalle="Si era una escritura, compruebe su estado: el servidor pudo terminarla igualmente.",
             ) from exc
         except httpx.TransportError as exc:
-            amplia = error_lista_de_grafos(kwargs.get("data"), str(exc))
-            if amplia is not None:
-                raise amplia from exc
-            raise ErrorAlmacen(
+            raise error_lista_de_grafos(kwargs.get("data"), str(exc)) or ErrorAlmacen(
                 f"No se puede conectar con el servidor SPARQL ({que})",
                 donde=url,
                 detalle=f"{exc}. ¿Está en marcha y es correcta REGISTRO_ALMACEN?",
@@ -1129,6 +1126,8 @@ def _resultado_json(cuerpo: bytes) -> ResultadoConsulta:
 _FALLOS_LISTA_DE_GRAFOS = ("receive buffer too long", "too many arguments for standard built-in")
 """Cómo rechaza Virtuoso 7.2 una lista larga de ``named-graph-uri``: corta la conexión (a partir de
 ~100–124 KB de petición según la longitud de los IRIs) o, con IRIs cortos, no compila."""
+_LISTA_LARGA = 500
+"""Por debajo de tantos grafos ningún servidor medido rechaza la lista: no hace falta mirarla."""
 
 
 def comprobar_lista_de_grafos(perfil: Perfil, datos: Mapping[str, object]) -> None:
@@ -1138,7 +1137,7 @@ def comprobar_lista_de_grafos(perfil: Perfil, datos: Mapping[str, object]) -> No
     máximo de la consulta, y entonces el usuario veía un 503 por tiempo que no explica nada).
     """
     grafos = datos.get("named-graph-uri")
-    if perfil.bytes_lista_grafos is None or not isinstance(grafos, list) or len(grafos) < 500:
+    if perfil.bytes_lista_grafos is None or not isinstance(grafos, list) or len(grafos) < _LISTA_LARGA:
         return
     tam = len(urlencode({"named-graph-uri": grafos}, doseq=True))
     if tam > perfil.bytes_lista_grafos:
@@ -1157,7 +1156,7 @@ def error_lista_de_grafos(datos: object, fallo: str) -> ConsultaDemasiadoAmplia 
     """
     grafos = datos.get("named-graph-uri") if isinstance(datos, Mapping) else None
     n = len(grafos) if isinstance(grafos, list) else 0
-    if n < 500 or not any(f in fallo.lower() for f in _FALLOS_LISTA_DE_GRAFOS):
+    if n < _LISTA_LARGA or not any(f in fallo.lower() for f in _FALLOS_LISTA_DE_GRAFOS):
         return None
     return _demasiado_amplia(n, f"el servidor respondió: {fallo[:_MAX_DETALLE]}")
 
